@@ -1,0 +1,97 @@
+"""Rectified-flow training math as pure functions.
+
+Conventions (shared with `tenku.sample`): t = 0 is data, t = 1 is noise;
+x_t = (1 - t) * x0 + t * eps; the network predicts the velocity v = eps - x0.
+Timesteps are per sample (B,) or per latent frame (B, T): every latent frame may have its own t,
+which is how clean conditioning frames (t = 0) and noisy frames share one clip.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from tenku.config import FlowConfig
+
+
+def _broadcast_t(t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """(B,) or (B, T) timesteps -> shape broadcastable against x (B, C, T, H, W)."""
+    if t.ndim == 1 and t.shape[0] == x.shape[0]:
+        return t.view(-1, 1, 1, 1, 1)  # (B, 1, 1, 1, 1)
+    if t.ndim == 2 and t.shape == (x.shape[0], x.shape[2]):
+        return t[:, None, :, None, None]  # (B, 1, T, 1, 1)
+    raise ValueError(
+        f"timesteps must have shape (B,) = ({x.shape[0]},) or (B, T) = ({x.shape[0]}, {x.shape[2]}) "
+        f"for latents of shape {tuple(x.shape)}, got {tuple(t.shape)}"
+    )
+
+
+def interpolate(x0: torch.Tensor, eps: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """x_t = (1 - t) x0 + t eps, with t per sample (B,) or per frame (B, T)."""
+    if x0.shape != eps.shape:
+        raise ValueError(f"x0 {tuple(x0.shape)} and eps {tuple(eps.shape)} must have the same shape")
+    tb = _broadcast_t(t, x0).to(x0.dtype)
+    return (1 - tb) * x0 + tb * eps
+
+
+def velocity_target(x0: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """The velocity dx_t/dt = eps - x0 the network learns."""
+    return eps - x0
+
+
+def sample_timesteps(
+    shape: tuple[int, ...],
+    *,
+    mean: float,
+    std: float,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """Logit-normal timesteps in (0, 1): sigmoid(N(mean, std^2)) (SD3's density)."""
+    normal = torch.randn(shape, generator=generator, device=device)
+    return torch.sigmoid(mean + std * normal)
+
+
+def shift_timesteps(t: torch.Tensor, shift: float) -> torch.Tensor:
+    """t' = shift t / (1 + (shift - 1) t): shift > 1 spends more time at high noise."""
+    if shift <= 0:
+        raise ValueError(f"shift must be > 0, got {shift}")
+    return shift * t / (1 + (shift - 1) * t)
+
+
+def resolution_shift(num_tokens: int, cfg: FlowConfig) -> float:
+    """Timestep shift for a token count: log-shift linear in tokens from base to max (as Flux), clamped.
+
+    Larger (longer, bigger) latents hold more redundant signal, so they need more noise to hide it.
+    """
+    lo, hi = math.log(cfg.shift_base), math.log(cfg.shift_max)
+    frac = (num_tokens - cfg.base_tokens) / max(cfg.max_tokens - cfg.base_tokens, 1)
+    frac = min(max(frac, 0.0), 1.0)
+    return math.exp(lo + frac * (hi - lo))
+
+
+def flow_loss(
+    pred: torch.Tensor, target: torch.Tensor, *, weight_mask: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean squared velocity error -> (scalar loss, per-sample loss (B,)).
+
+    weight_mask (B, T), bool or float: per latent frame weight; 0/False excludes a frame (clean
+    conditioning frames carry no learning signal). Per-sample loss averages over included elements.
+    """
+    if pred.shape != target.shape:
+        raise ValueError(f"pred {tuple(pred.shape)} and target {tuple(target.shape)} must match")
+    err = (pred.float() - target.float()).pow(2)  # (B, C, T, H, W)
+    if weight_mask is None:
+        per_sample = err.flatten(1).mean(1)  # (B,)
+        return per_sample.mean(), per_sample
+    if weight_mask.shape != (pred.shape[0], pred.shape[2]):
+        raise ValueError(
+            f"weight_mask must have shape (B, T) = ({pred.shape[0]}, {pred.shape[2]}), "
+            f"got {tuple(weight_mask.shape)}"
+        )
+    w = weight_mask.to(err.dtype)[:, None, :, None, None]  # (B, 1, T, 1, 1)
+    per_elem = err.shape[1] * err.shape[3] * err.shape[4]  # C*H*W elements per frame
+    denom = (w.flatten(1).sum(1) * per_elem).clamp_min(1.0)  # (B,)
+    per_sample = (err * w).flatten(1).sum(1) / denom  # (B,)
+    return per_sample.mean(), per_sample
