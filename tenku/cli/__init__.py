@@ -11,8 +11,10 @@ import argparse
 import sys
 
 from tenku import __version__
+from tenku.cli import bench, verify
+
 # Subcommand groups, in the order `tenku --help` lists them.
-COMMANDS = ()
+COMMANDS = (verify, bench)
 
 
 class CommandError(Exception):
