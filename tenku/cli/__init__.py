@@ -12,9 +12,10 @@ import sys
 
 from tenku import __version__
 from tenku.cli import bench, verify
+from tenku.cli import serve as serve_cmd
 
 # Subcommand groups, in the order `tenku --help` lists them.
-COMMANDS = (verify, bench)
+COMMANDS = (verify, bench, serve_cmd)
 
 
 class CommandError(Exception):

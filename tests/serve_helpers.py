@@ -1,0 +1,59 @@
+"""Shared by the serve tests: a server on a free loopback port in a thread, and the tiny generator."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+
+from tenku.serve import ServerConfig, create_app
+
+
+def tiny_checkpoint(directory: Path) -> Path:
+    """A random-weight checkpoint of the smallest preset (created once per directory)."""
+    import pytest
+
+    create_random_checkpoint = pytest.importorskip("tenku.pipeline").create_random_checkpoint
+
+    path = directory / "tiny-random"
+    if not path.exists():
+        create_random_checkpoint(path, preset="test", seed=0)
+    return path
+
+
+def tiny_generator_factory(checkpoint: Path):
+    from tenku.pipeline import Generator
+
+    def factory(name: str):
+        return Generator.load(checkpoint)
+
+    return factory
+
+
+@contextlib.contextmanager
+def running_server(config: ServerConfig, **kwargs) -> Iterator[tuple[str, object]]:
+    """Run create_app(config, **kwargs) under uvicorn in a thread; yields (base URL, app)."""
+    app = create_app(config, **kwargs)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
