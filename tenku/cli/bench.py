@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tenku.cli import bench_provenance
+
 # Benchmark modules, each with `add_parser(bench_subparsers)`, in the order `tenku bench --help` lists them.
-BENCHMARKS: tuple = ()
+BENCHMARKS: tuple = (bench_provenance,)
 
 
 def add_parser(sub) -> None:

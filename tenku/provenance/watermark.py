@@ -51,6 +51,7 @@ TENKU_TAG = 0x74  # top 8 payload bits of tenku's own ids ("t"); the low 24 are 
 EPOCH = 1735689600  # 2025-01-01T00:00:00Z
 FLIP_WEAKEST = 6  # when the CRC fails, retry flipping one or two of this many weakest bits
 FLIP_CANDIDATES = 1 + FLIP_WEAKEST + FLIP_WEAKEST * (FLIP_WEAKEST - 1) // 2  # words tried: 22
+INFORMED_CAP = 6.0  # informed embedding fixes a wrong-signed coefficient when |host| <= this x a
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
@@ -178,11 +179,50 @@ def luma(frames: np.ndarray) -> np.ndarray:
     return frames.astype(np.float32) @ LUMA
 
 
-def code_pattern(key: str, grid: int, code: np.ndarray) -> np.ndarray:
-    """(G, G) spatial pattern with unit RMS carrying the 48 code bits."""
+def _host_votes(frames: np.ndarray, grid: int) -> np.ndarray:
+    """(G*G,) DCT of the host as the detector sees it, in units of one grid-luma step of pattern."""
+    acc = np.zeros((grid, grid), dtype=np.float64)
+    gain = 0.0
+    for y in luma(frames):
+        g = _resize(y, grid, grid, Image.Resampling.BOX)
+        scale = max(float(g.std()), 1e-6)
+        acc += (g - g.mean()) / scale
+        gain += 1.0 / scale  # a static pattern of 1 grey level adds 1/scale per frame
+    d = _dct_matrix(grid)
+    return (d @ acc @ d.T).ravel() / gain
+
+
+def code_pattern(
+    key: str, grid: int, code: np.ndarray, host: np.ndarray | None = None, rms: float = 1.0
+) -> np.ndarray:
+    """(G, G) spatial pattern with unit RMS carrying the 48 code bits.
+
+    host: the host's coefficients from `_host_votes` (informed embedding), for a pattern that
+    will be scaled to `rms` grey levels. Without it every
+    coefficient gets the same amplitude a. With it, a coefficient whose host value has the wrong
+    sign gets |host| + a (so the detector sees +a with the right sign) when that costs at most
+    INFORMED_CAP * a, and a is chosen by bisection to keep the same total energy.
+    """
     index, signs = _layout(key, grid)
+    want = signs * (2.0 * code[:, None] - 1.0)  # (48, N) desired sign of each coefficient
+    budget = float(index.size)  # energy of the uniform pattern with a = 1
+    if host is None:
+        amp = np.ones_like(want)
+    else:
+        h = host[index] * np.sqrt(budget) / (rms * grid)  # (48, N) in units of the uniform amplitude
+        wrong = np.sign(h) != want
+
+        def amplitude(a: float) -> np.ndarray:
+            fix = wrong & (np.abs(h) <= INFORMED_CAP * a)
+            return a + np.where(fix, np.abs(h), 0.0)
+
+        lo, hi = 0.0, 1.0
+        for _ in range(40):  # energy grows with a: bisect to the budget
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if (amplitude(mid) ** 2).sum() < budget else (lo, mid)
+        amp = amplitude(lo)
     coef = np.zeros(grid * grid)
-    coef[index.ravel()] = (signs * (2.0 * code[:, None] - 1.0)).ravel()
+    coef[index.ravel()] = (want * amp).ravel()
     d = _dct_matrix(grid)
     pattern = d.T @ coef.reshape(grid, grid) @ d  # (G, G) inverse DCT
     return pattern / np.sqrt((pattern**2).mean())
@@ -204,6 +244,7 @@ def embed_watermark(
     *,
     psnr_db: float = 42.0,
     texture: float = 0.0,
+    informed: bool = True,
 ) -> np.ndarray:
     """Return a watermarked copy of (T, H, W, 3) uint8 frames carrying a 32-bit payload.
 
@@ -211,6 +252,7 @@ def embed_watermark(
     psnr_db: target PSNR per frame before rounding. texture: how much more strength textured
     areas get (0, the default, keeps it uniform apart from the 0/255 headroom: texture masking
     moves strength onto moving edges, which cost robustness to H.264 at 64x64 in measurements).
+    informed: spend the energy where the content works against a bit (see `code_pattern`).
     Needs a short side of at least 64 pixels.
     """
     frames = np.asarray(frames)
@@ -224,9 +266,11 @@ def embed_watermark(
         )
     if not 20.0 <= psnr_db <= 80.0:
         raise ValueError(f"psnr_db must be in [20, 80], got {psnr_db}")
-    pattern = _resize(code_pattern(key, grid, encode_payload(payload_bits)), w, h, Image.Resampling.BICUBIC)
-    pattern /= np.sqrt((pattern**2).mean())  # (H, W) unit RMS
+    host = _host_votes(frames, grid) if informed else None
     target_rms = 255.0 * 10 ** (-psnr_db / 20)
+    pattern = code_pattern(key, grid, encode_payload(payload_bits), host, target_rms)
+    pattern = _resize(pattern, w, h, Image.Resampling.BICUBIC)
+    pattern /= np.sqrt((pattern**2).mean())  # (H, W) unit RMS
     out = np.empty_like(frames)
     for t, frame in enumerate(frames):
         delta = pattern * strength_map(luma(frame[None])[0], texture)  # (H, W)
