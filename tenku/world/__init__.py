@@ -34,8 +34,22 @@ Rendering (tenku.world.render):
     bbox_px (T,N,4), visible_fraction (T,N), masks (T,N,H,W) bool, camera_offset (T,2),
     camera_zoom (T,), gravity, floor_y, fps, world_width; state.to_npz(path, masks=True),
     unpack_masks(npz).
+
+Captions (tenku.world.captions):
+    captions(spec, *, seed=0, detailed=False, phrasing="train", count=8) -> list[str]
+    caption(spec, *, seed, detailed=False, phrasing="train") -> str
+    phrasing: "train" (no HELD_OUT_PHRASINGS), "held_out" (prefer them), "any".
+
+Prompts (tenku.world.parse):
+    parse_prompt(text) -> ParsedPrompt(objects: tuple[ParsedObject], style, background, camera,
+                                       occluders, unknown_words: list[str]); .spec_fields -> dict
+    ParsedObject(shape, color, size, motion, direction, speed, bounciness, position), all optional
+    spec_from_prompt(text, *, seed=0, seconds=2.0) -> SceneSpec  (stated fields kept, rest sampled)
+    expand_prompt(text, *, seed=0) -> str  (the detailed caption of spec_from_prompt)
 """
 
+from tenku.world.captions import caption, captions
+from tenku.world.parse import ParsedObject, ParsedPrompt, expand_prompt, parse_prompt, spec_from_prompt
 from tenku.world.physics import Trajectory, simulate
 from tenku.world.render import Render, WorldState, render, unpack_masks
 from tenku.world.sampler import sample_spec
@@ -107,6 +121,13 @@ __all__ = [
     "Trajectory",
     "WORLD_WIDTH",
     "WorldState",
+    "ParsedObject",
+    "ParsedPrompt",
+    "caption",
+    "captions",
+    "expand_prompt",
+    "parse_prompt",
+    "spec_from_prompt",
     "held_out_reasons",
     "is_held_out",
     "render",
