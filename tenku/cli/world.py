@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
 
     p = world.add_parser("sheet", help="contact sheet of every style (one row each)")
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--width", type=int, default=192)
     p.add_argument("--height", type=int, default=128)
     p.set_defaults(func=_sheet)
@@ -185,10 +185,47 @@ def _bench(args) -> int:
 
 def _sheet(args) -> int:
     from tenku.io import contact_sheet, stack_rows, write_png
-    from tenku.world import STYLES, OccluderSpec, render, sample_spec
+    from tenku.world import STYLES, ObjectSpec, OccluderSpec, SceneSpec, render
 
-    spec = sample_spec(args.seed, min_objects=3, max_objects=3, allow_occluders=False, allow_camera=False)
-    spec = spec.replace(occluders=(OccluderSpec(kind="pillar", x=6.5),), camera="pan-right")
+    objects = (
+        ObjectSpec(
+            shape="ball",
+            color="red",
+            size="large",
+            motion="rolling",
+            direction="right",
+            speed="medium",
+            x=1.5,
+            y=0.85,
+        ),
+        ObjectSpec(
+            shape="star",
+            color="yellow",
+            size="medium",
+            motion="bouncing",
+            direction="left",
+            speed="slow",
+            x=8.0,
+            y=4.0,
+        ),
+        ObjectSpec(shape="box", color="blue", size="large", motion="spinning", speed="medium", x=4.6, y=3.2),
+        ObjectSpec(
+            shape="triangle",
+            color="green",
+            size="medium",
+            motion="thrown",
+            direction="up-right",
+            speed="fast",
+            x=1.0,
+            y=1.0,
+        ),
+    )
+    spec = SceneSpec(
+        objects=objects,
+        occluders=(OccluderSpec(kind="pillar", x=7.0),),
+        background="meadow",
+        camera="pan-right",
+    )
     rows = []
     for style in STYLES:
         r = render(spec.replace(style=style), width=args.width, height=args.height, fps=6.0, seed=args.seed)

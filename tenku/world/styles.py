@@ -135,7 +135,11 @@ def finish(style: str, frames: np.ndarray, *, seed: int, background: str) -> np.
     t, h, w, _ = frames.shape
     rng = np.random.default_rng([seed, 7])
     if style == "watercolor":
-        paper = 0.9 + 0.1 * _smooth_noise(rng, h, w, max(2, w // 16))
+        paper = (
+            0.93
+            + 0.04 * _smooth_noise(rng, h, w, max(2, w // 12))
+            + 0.03 * _smooth_noise(rng, h, w, max(2, w // 40))
+        )
         paper *= 0.97 + 0.03 * rng.random((h, w), dtype=np.float32)
         frames *= paper[None, :, :, None]
     elif style == "pencil":
