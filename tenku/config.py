@@ -6,14 +6,14 @@ flow-matching and sampling settings of one named preset; `PRESETS` maps names to
 Parameter counts (DiT + VAE, measured by instantiating on the meta device; the text encoder,
 MiniLM-L6 at 22.7 M, is frozen and not counted). `tests/test_dit.py` checks them:
 
-| preset | DiT params | VAE params | latent of 17 x 64 x 64 | DiT tokens |
-| ------ | ---------- | ---------- | ---------------------- | ---------- |
-| test   | 0.05 M     | 0.03 M     | 4 x 5 x 16 x 16        | 320        |
-| tiny   | 5.6 M      | 1.9 M      | 8 x 5 x 8 x 8          | 320        |
-| small  | 57 M       | 7.5 M      | 16 x 5 x 8 x 8         | 80         |
-| base   | 0.39 B     | 30 M       | 16 x 5 x 8 x 8         | 80         |
-| large  | 1.32 B     | 30 M       | 16 x 5 x 8 x 8         | 80         |
-| xl     | 5.6 B      | 68 M       | 48 x 5 x 4 x 4         | 16         |
+| preset | DiT params | VAE params | latent of 17 x 64 x 64 | DiT tokens there |
+| ------ | ---------- | ---------- | ---------------------- | ---------------- |
+| test   | 62.4 K     | 81.0 K     | 4 x 5 x 16 x 16        | 1280             |
+| tiny   | 7.06 M     | 4.45 M     | 8 x 5 x 8 x 8          | 320              |
+| small  | 95.1 M     | 27.0 M     | 16 x 5 x 8 x 8         | 80               |
+| base   | 471 M      | 107 M      | 16 x 5 x 8 x 8         | 80               |
+| large  | 1.32 B     | 107 M      | 16 x 5 x 8 x 8         | 80               |
+| xl     | 6.30 B     | 172 M      | 48 x 5 x 4 x 4         | 80               |
 """
 
 from __future__ import annotations
@@ -202,14 +202,14 @@ PRESETS: dict[str, ModelConfig] = {
     "base": _preset(
         "base",
         VAEConfig(latent_channels=16, spatial_compression=8, channels=(128, 256, 512), blocks=2),
-        DiTConfig(in_channels=16, patch_size=(1, 2, 2), width=1024, depth=28, heads=16),
+        DiTConfig(in_channels=16, patch_size=(1, 2, 2), width=1024, depth=20, heads=16),
         sample=SampleConfig(steps=40, guidance=5.0),
         fps=16,
     ),
     "large": _preset(
         "large",
         VAEConfig(latent_channels=16, spatial_compression=8, channels=(128, 256, 512), blocks=2),
-        DiTConfig(in_channels=16, patch_size=(1, 2, 2), width=1536, depth=28, heads=12),
+        DiTConfig(in_channels=16, patch_size=(1, 2, 2), width=1536, depth=25, heads=12),
         sample=SampleConfig(steps=50, guidance=5.0),
         fps=16,
     ),

@@ -1,0 +1,174 @@
+"""DiT: patchify round trip, 3D RoPE at unseen grids, adaLN-Zero, masks, swapped attention, presets."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tenku.config import PRESETS, DiTConfig
+from tenku.dit import DiT, RopeCache, apply_rope, patchify, rope_tables, unpatchify
+from tenku.vae import VideoVAE
+
+# Documented parameter counts (tenku/config.py table), in millions: (DiT, VAE).
+DOCUMENTED_M = {
+    "test": (0.0624, 0.0810),
+    "tiny": (7.06, 4.45),
+    "small": (95.1, 27.0),
+}
+
+
+def _inputs(cfg: DiTConfig, b=2, t=3, h=4, w=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(b, cfg.in_channels, t, h, w, generator=g)
+    ts = torch.rand(b, t, generator=g)
+    text = torch.randn(b, 5, cfg.text_dim, generator=g)
+    mask = torch.tensor([[True] * 5, [True, True, False, False, False]])[:b]
+    return x, ts, text, mask
+
+
+def _randomize(model: torch.nn.Module, seed=0) -> None:
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+
+
+@pytest.mark.parametrize("patch", [(1, 1, 1), (1, 2, 2), (2, 1, 2)])
+def test_patchify_round_trip(patch):
+    x = torch.randn(2, 4, 4, 6, 8)
+    tokens = patchify(x, patch)
+    n = (4 // patch[0]) * (6 // patch[1]) * (8 // patch[2])
+    assert tokens.shape == (2, n, 4 * patch[0] * patch[1] * patch[2])
+    grid = (4 // patch[0], 6 // patch[1], 8 // patch[2])
+    assert torch.equal(unpatchify(tokens, patch, grid), x)
+
+
+def test_patchify_rejects_indivisible():
+    with pytest.raises(ValueError, match="divisible by the patch size"):
+        patchify(torch.randn(1, 4, 3, 6, 7), (1, 2, 2))
+
+
+def test_rope_relative_positions():
+    """<rope(q, p1), rope(k, p2)> depends only on p1 - p2, on every axis."""
+    axes = (4, 6, 6)
+    cos, sin = rope_tables((4, 5, 6), axes, 10000.0)
+    assert cos.shape == (4 * 5 * 6, 8)
+    q, k = torch.randn(16), torch.randn(16)
+    rq = apply_rope(q.expand(1, 1, 120, 16), cos, sin)[0, 0].view(4, 5, 6, 16)
+    rk = apply_rope(k.expand(1, 1, 120, 16), cos, sin)[0, 0].view(4, 5, 6, 16)
+    d1 = rq[2, 3, 4] @ rk[1, 1, 2]
+    d2 = rq[3, 4, 5] @ rk[2, 2, 3]
+    torch.testing.assert_close(d1, d2, atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(rq[2, 3, 4] @ rk[1, 1, 2], rq[2, 3, 4] @ rk[1, 1, 3])
+
+
+def test_rope_cache_reuses_and_bounds():
+    cache = RopeCache((4, 6, 6), 10000.0, max_entries=2)
+    a = cache.get((1, 2, 2), torch.device("cpu"), torch.float32)
+    assert cache.get((1, 2, 2), torch.device("cpu"), torch.float32)[0] is a[0]
+    cache.get((2, 2, 2), torch.device("cpu"), torch.float32)
+    cache.get((3, 2, 2), torch.device("cpu"), torch.float32)
+    assert len(cache._tables) == 2
+
+
+@pytest.mark.parametrize("grid", [(1, 2, 2), (3, 4, 6), (5, 8, 2), (2, 6, 10)])
+def test_any_grid_size(test_preset, grid):
+    model = DiT(test_preset.dit)
+    _randomize(model)
+    x, t, text, mask = _inputs(test_preset.dit, t=grid[0], h=grid[1], w=grid[2])
+    out = model(x, t, text, mask, fps=torch.tensor([8.0, 24.0]))
+    assert out.shape == x.shape and torch.isfinite(out).all()
+
+
+def test_adaln_zero_then_learns(test_preset):
+    model = DiT(test_preset.dit)
+    x, t, text, mask = _inputs(test_preset.dit)
+    out = model(x, t, text, mask)
+    assert torch.count_nonzero(out) == 0
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    F.mse_loss(out, torch.randn_like(out)).backward()
+    opt.step()
+    assert torch.count_nonzero(model(x, t, text, mask)) > 0
+
+
+def test_padding_tokens_ignored_and_frames_own_timesteps(test_preset):
+    model = DiT(test_preset.dit)
+    _randomize(model)
+    x, t, text, mask = _inputs(test_preset.dit)
+    out = model(x, t, text, mask)
+    text2 = text.clone()
+    text2[1, 2:] = 100.0  # padding of sample 1
+    torch.testing.assert_close(model(x, t, text2, mask)[1], out[1])
+    t2 = t.clone()
+    t2[0, 2] = 0.0
+    out2 = model(x, t2, text, mask)
+    assert not torch.allclose(out2[0], out[0])
+    torch.testing.assert_close(out2[1], out[1])
+
+
+def test_swapped_attention_and_checkpointing(test_preset):
+    calls = []
+
+    def attention(q, k, v):
+        calls.append(q.shape)
+        return F.scaled_dot_product_attention(q, k, v)
+
+    ref = DiT(test_preset.dit)
+    _randomize(ref)
+    model = DiT(test_preset.dit, attention=attention, checkpointing=True)
+    model.load_state_dict(ref.state_dict())
+    x, t, text, mask = _inputs(test_preset.dit)
+    out_ref = ref(x, t, text, mask)
+    out = model(x, t, text, mask)
+    torch.testing.assert_close(out, out_ref)
+    assert len(calls) == test_preset.dit.depth
+    assert calls[0] == (2, test_preset.dit.heads, 3 * 4 * 6, test_preset.dit.head_dim)
+    out.square().mean().backward()
+    out_ref.square().mean().backward()
+    for p, q in zip(model.parameters(), ref.parameters(), strict=True):
+        torch.testing.assert_close(p.grad, q.grad, atol=1e-5, rtol=1e-4)
+
+
+def test_bf16_autocast_close_to_fp32(test_preset):
+    model = DiT(test_preset.dit)
+    _randomize(model)
+    x, t, text, mask = _inputs(test_preset.dit)
+    with torch.no_grad():
+        ref = model(x, t, text, mask)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model(x, t, text, mask)
+    assert out.dtype == torch.float32
+    assert (out - ref).abs().mean() < 0.05 * ref.abs().mean()
+
+
+def test_input_errors(test_preset):
+    model = DiT(test_preset.dit)
+    x, t, text, mask = _inputs(test_preset.dit)
+    with pytest.raises(ValueError, match=r"t must be \(B, T\)"):
+        model(x, t[:, :2], text, mask)
+    with pytest.raises(ValueError, match="at least one True"):
+        model(x, t, text, torch.zeros_like(mask))
+    with pytest.raises(ValueError, match="x must be"):
+        model(x[:, :2], t, text, mask)
+    with pytest.raises(ValueError, match="divisible by heads"):
+        DiTConfig(width=30, heads=4)
+
+
+def _count(module_cls, cfg) -> int:
+    with torch.device("meta"):
+        return sum(p.numel() for p in module_cls(cfg).parameters())
+
+
+@pytest.mark.parametrize("name", list(DOCUMENTED_M))
+def test_small_preset_parameter_counts(name):
+    dit_m, vae_m = DOCUMENTED_M[name]
+    assert _count(DiT, PRESETS[name].dit) / 1e6 == pytest.approx(dit_m, rel=0.02)
+    assert _count(VideoVAE, PRESETS[name].vae) / 1e6 == pytest.approx(vae_m, rel=0.02)
+
+
+def test_large_presets_parameter_counts():
+    """The documented sizes of the GPU presets (meta device: no memory is allocated)."""
+    documented_b = {"base": (0.471, 0.107), "large": (1.32, 0.107), "xl": (6.30, 0.172)}
+    for name, (dit_b, vae_b) in documented_b.items():
+        assert _count(DiT, PRESETS[name].dit) / 1e9 == pytest.approx(dit_b, rel=0.01), name
+        assert _count(VideoVAE, PRESETS[name].vae) / 1e9 == pytest.approx(vae_b, rel=0.01), name
+    assert _count(DiT, PRESETS["large"].dit) > 1.2e9

@@ -1,0 +1,80 @@
+"""Rectified-flow math: interpolation, velocity, logit-normal timesteps, shifts, masked loss."""
+
+import math
+
+import pytest
+import torch
+
+from tenku.config import FlowConfig
+from tenku.flow import (
+    flow_loss,
+    interpolate,
+    resolution_shift,
+    sample_timesteps,
+    shift_timesteps,
+    velocity_target,
+)
+
+
+def test_interpolate_endpoints_and_velocity():
+    x0, eps = torch.randn(2, 4, 3, 5, 5), torch.randn(2, 4, 3, 5, 5)
+    assert torch.equal(interpolate(x0, eps, torch.zeros(2)), x0)
+    assert torch.equal(interpolate(x0, eps, torch.ones(2)), eps)
+    t, dt = torch.tensor([0.3, 0.6]), 1e-2
+    slope = (interpolate(x0, eps, t + dt) - interpolate(x0, eps, t)) / dt
+    torch.testing.assert_close(slope, velocity_target(x0, eps), atol=1e-3, rtol=1e-3)
+
+
+def test_interpolate_per_frame():
+    x0, eps = torch.zeros(1, 2, 3, 2, 2), torch.ones(1, 2, 3, 2, 2)
+    xt = interpolate(x0, eps, torch.tensor([[0.0, 0.5, 1.0]]))
+    assert xt[0, :, 0].eq(0).all() and xt[0, :, 1].eq(0.5).all() and xt[0, :, 2].eq(1).all()
+    with pytest.raises(ValueError, match="timesteps must have shape"):
+        interpolate(x0, eps, torch.zeros(1, 2))
+
+
+def test_logit_normal_timesteps():
+    g = torch.Generator().manual_seed(0)
+    t = sample_timesteps((20000,), mean=0.5, std=1.0, generator=g)
+    assert t.min() > 0 and t.max() < 1
+    assert t.median().item() == pytest.approx(1 / (1 + math.exp(-0.5)), abs=0.01)
+    again = sample_timesteps((20000,), mean=0.5, std=1.0, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(t, again)
+    assert sample_timesteps((3, 5), mean=0.0, std=1.0).shape == (3, 5)
+
+
+def test_shift_timesteps():
+    t = torch.linspace(0, 1, 11)
+    assert torch.equal(shift_timesteps(t, 1.0), t)
+    s = shift_timesteps(t, 3.0)
+    assert s[0] == 0 and s[-1] == 1 and torch.all(s[1:-1] > t[1:-1]) and torch.all(s.diff() > 0)
+    assert s[5].item() == pytest.approx(3 * 0.5 / (1 + 2 * 0.5))
+    with pytest.raises(ValueError):
+        shift_timesteps(t, 0.0)
+
+
+def test_resolution_shift():
+    cfg = FlowConfig(shift_base=1.0, shift_max=3.0, base_tokens=256, max_tokens=4096)
+    assert resolution_shift(256, cfg) == pytest.approx(1.0)
+    assert resolution_shift(4096, cfg) == pytest.approx(3.0)
+    assert resolution_shift(10, cfg) == pytest.approx(1.0)
+    assert resolution_shift(10**6, cfg) == pytest.approx(3.0)
+    mid = resolution_shift(2176, cfg)
+    assert mid == pytest.approx(math.sqrt(3.0))
+
+
+def test_flow_loss_mask_excludes_frames():
+    pred, target = torch.randn(2, 4, 3, 2, 2), torch.randn(2, 4, 3, 2, 2)
+    loss, per = flow_loss(pred, target)
+    torch.testing.assert_close(loss, torch.nn.functional.mse_loss(pred, target))
+    assert per.shape == (2,)
+    mask = torch.tensor([[False, True, True], [True, True, True]])
+    masked, per_m = flow_loss(pred, target, weight_mask=mask)
+    pred2 = pred.clone()
+    pred2[0, :, 0] += 100.0  # change a conditioning frame: no effect
+    again, _ = flow_loss(pred2, target, weight_mask=mask)
+    torch.testing.assert_close(masked, again)
+    expected0 = (pred[0, :, 1:] - target[0, :, 1:]).pow(2).mean()
+    torch.testing.assert_close(per_m[0], expected0)
+    with pytest.raises(ValueError, match="weight_mask must have shape"):
+        flow_loss(pred, target, weight_mask=mask[:, :2])
