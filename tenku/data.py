@@ -57,6 +57,7 @@ class DataConfig:
     cond_modes: tuple[str, ...] = COND_MODES  # conditioning masks drawn per sample
     cond_weights: tuple[float, ...] = (0.4, 0.2, 0.1, 0.05, 0.1, 0.05, 0.1)  # probability per mode
     keyframe_prob: float = 0.25  # "keyframes": chance each latent frame is given
+    world_objects: tuple[int, int] = (1, 4)  # world: (min, max) objects per scene (a curriculum knob)
 
     def __post_init__(self) -> None:
         if not self.buckets:
@@ -194,8 +195,9 @@ class WorldDataset:
         """One rendered clip (T, H, W, 3) uint8 and its caption."""
         from tenku import world
 
-        spec = world.sample_spec(scene_seed, split="train")
         seconds = max(bucket.frames, 2) / self.cfg.fps
+        lo, hi = self.cfg.world_objects
+        spec = world.sample_spec(scene_seed, split="train", min_objects=lo, max_objects=hi, seconds=seconds)
         render = world.render(
             spec, width=bucket.width, height=bucket.height, fps=self.cfg.fps, seconds=seconds, seed=scene_seed
         )

@@ -1,0 +1,117 @@
+"""`tenku train vae|dit ...` and `tenku train export RUN_DIR --out CKPT_DIR`.
+
+tenku train vae --preset tiny --data world --out runs/vae --steps 2000 --batch 8
+tenku train dit --preset tiny --data world --vae runs/vae --out runs/dit --steps 20000
+tenku train dit --preset tiny --data cache:latents/ --out runs/dit      # cached latents + text
+tenku train dit ... --resume                                             # continue exactly
+tenku train dit ... --config overrides.toml                              # any TrainConfig field
+torchrun --nproc_per_node=2 -m tenku.cli train dit ... --dist fsdp
+tenku train export runs/dit --out ckpt/tenku-tiny
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _bucket(text: str) -> tuple[int, int, int]:
+    try:
+        f, h, w = (int(v) for v in text.lower().split("x"))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(
+            f"bucket must be FRAMESxHEIGHTxWIDTH, e.g. 17x64x64; got {text!r}"
+        ) from e
+    return f, h, w
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", default=None, help="model preset (tenku.config.PRESETS), default tiny")
+    p.add_argument("--data", default=None, help="'world', a folder with captions.jsonl/.csv, or cache:DIR")
+    p.add_argument("--out", default=None, help="run directory (default runs/MODEL-PRESET)")
+    p.add_argument("--steps", type=int, default=None, help="optimizer steps in total")
+    p.add_argument("--batch", type=int, default=None, help="clips per process per micro-step")
+    p.add_argument("--accum", type=int, default=None, help="gradient accumulation micro-steps")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default=None)
+    p.add_argument("--vae", default=None, help="DiT: VAE run directory or exported checkpoint")
+    p.add_argument("--bucket", type=_bucket, action="append", default=None, help="FxHxW, repeatable")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--ckpt-every", type=int, default=None)
+    p.add_argument("--sample-every", type=int, default=None, help="0 disables sample videos")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--checkpointing", action="store_true", default=None, help="activation checkpointing")
+    p.add_argument("--dist", choices=("none", "ddp", "fsdp"), default=None, help="under torchrun")
+    p.add_argument("--sp", type=int, default=None, help="sequence-parallel size (Ulysses)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/latest")
+    p.add_argument("--config", default=None, help="JSON/TOML file of TrainConfig fields (flags win)")
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("train", help="train the VAE or the DiT; export a checkpoint")
+    what = parser.add_subparsers(dest="train_what", required=True, metavar="{vae,dit,export}")
+    for name in ("vae", "dit"):
+        p = what.add_parser(name, help=f"train the {name.upper()}")
+        _add_run_args(p)
+        p.set_defaults(func=run, model=name)
+    p = what.add_parser("export", help="write an inference checkpoint from a DiT run")
+    p.add_argument("run_dir", help="DiT run directory")
+    p.add_argument("--out", required=True, help="checkpoint directory to write")
+    p.set_defaults(func=export_cmd)
+
+
+def config_from_args(args) -> object:
+    """TrainConfig from (config file, then flags)."""
+    import dataclasses
+
+    from tenku.data import DataConfig
+    from tenku.train import load_config_file, make_config
+
+    values = load_config_file(args.config) if args.config else {}
+    values["model"] = args.model
+    flags = {
+        "preset": args.preset,
+        "data": args.data,
+        "out": args.out,
+        "steps": args.steps,
+        "batch": args.batch,
+        "accum": args.accum,
+        "lr": args.lr,
+        "precision": args.precision,
+        "vae": args.vae,
+        "seed": args.seed,
+        "ckpt_every": args.ckpt_every,
+        "sample_every": args.sample_every,
+        "threads": args.threads,
+        "checkpointing": args.checkpointing,
+        "dist": args.dist,
+        "sp": args.sp,
+    }
+    values.update({k: v for k, v in flags.items() if v is not None})
+    if args.no_progress:
+        values["progress"] = False
+    values.setdefault("out", f"runs/{args.model}-{values.get('preset', 'tiny')}")
+    cfg = make_config(values)
+    if args.bucket:
+        cfg = dataclasses.replace(
+            cfg, data_config=dataclasses.replace(cfg.data_config, buckets=tuple(args.bucket))
+        )
+        DataConfig.__post_init__(cfg.data_config)
+    return cfg
+
+
+def run(args) -> int:
+    from tenku.train import train
+
+    cfg = config_from_args(args)
+    run_dir = train(cfg, resume=args.resume)
+    print(f"tenku train: run in {run_dir}")
+    return 0
+
+
+def export_cmd(args) -> int:
+    from tenku.train import export
+
+    out = export(args.run_dir, args.out)
+    print(f"tenku train export: wrote {out}")
+    return 0

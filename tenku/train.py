@@ -1,0 +1,757 @@
+"""One trainer for the video VAE and the DiT, on one CPU or many GPUs.
+
+    tenku train vae --preset tiny --data world --out runs/vae --steps 2000
+    tenku train dit --preset tiny --data world --vae runs/vae --out runs/dit --steps 20000
+    tenku train dit ... --resume                     # continue exactly from runs/dit/checkpoints/latest
+    torchrun --nproc_per_node=8 -m tenku.cli train dit ... --dist fsdp
+    tenku train export runs/dit --out ckpt/          # config.json + vae.safetensors + dit.safetensors
+
+- AdamW, linear warmup then cosine or linear decay, gradient clipping and accumulation, EMA weights,
+  bf16 autocast (CPU and CUDA), activation checkpointing as an option; DDP or FSDP2 from `dist`.
+- DiT step: latents from the frozen VAE (or a `cache:DIR` of latents), text states from the frozen
+  encoder (caption dropout gives the empty prompt), logit-normal t with the resolution shift of the
+  clip's token count, one t per sample spread over its latent frames, conditioning frames (random
+  masks from `data.sample_cond_mask`) held clean at t = 0 and left out of the loss.
+- Randomness of step s is a pure function of (seed, s): the data of batch index s*accum + micro,
+  and a per-(index, rank) torch generator for timesteps and noise. Checkpoints also store the
+  global RNG states (torch, numpy, python), so a run killed at any point (SIGKILL included) and
+  resumed with `--resume` produces the same loss sequence as an uninterrupted run.
+- Run directory: config.json, metrics.jsonl (one line per step), samples/step-N/*.mp4 every
+  `sample_every` steps (DiT: the fixed prompts through the sampler and VAE decoder; VAE:
+  reconstructions beside their input), checkpoints/step-N/ {model,ema,optimizer}.safetensors +
+  state.json, written into a temporary directory then renamed, then checkpoints/latest updated
+  atomically; the last `keep_checkpoints` are kept. Nothing is pickled.
+- Throughput counts samples (clips) and tokens: latent cells for the VAE, DiT patches for the DiT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import random
+import shutil
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from tenku import dist as tdist
+from tenku.config import PRESETS, ModelConfig
+from tenku.data import DataConfig, open_dataset
+
+SAMPLE_INDEX = 2**31 - 1  # batch index reserved for the fixed reconstruction clips
+DEFAULT_PROMPTS = (
+    "a red ball bounces across a blue room",
+    "a green box slides to the left",
+    "two yellow balls fall and bounce on the floor",
+    "a purple triangle spins in place, pixel art",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    model: str = "dit"  # "vae" or "dit"
+    preset: str = "tiny"  # name in tenku.config.PRESETS
+    data: str = "world"  # "world", a folder of captioned videos, or "cache:DIR"
+    out: str = "runs/tenku"  # run directory
+    vae: str | None = None  # DiT: a VAE run directory or an exported checkpoint directory
+    steps: int = 1000  # optimizer steps in total
+    batch: int = 8  # clips per process per micro-step
+    accum: int = 1  # micro-steps per optimizer step
+    lr: float = 1e-3  # peak learning rate
+    min_lr_ratio: float = 0.1  # final learning rate / lr
+    warmup: int = 100  # linear warmup steps
+    decay: str = "cosine"  # "cosine", "linear" or "constant" after warmup
+    betas: tuple[float, float] = (0.9, 0.95)  # AdamW betas
+    weight_decay: float = 0.01  # AdamW decoupled weight decay
+    grad_clip: float = 1.0  # max global gradient norm; 0 disables
+    ema_decay: float = 0.999  # EMA of the weights; 0 disables (EMA = current weights)
+    precision: str = "fp32"  # "fp32" or "bf16" (autocast; weights and optimizer stay fp32)
+    checkpointing: bool = False  # activation checkpointing of the transformer blocks
+    kl_weight: float = 1e-6  # VAE: weight of the KL term
+    seed: int = 0  # seeds model init, data and noise
+    ckpt_every: int = 200  # steps between checkpoints (and always at the end)
+    keep_checkpoints: int = 2  # how many step directories to keep
+    sample_every: int = 500  # steps between sample videos; 0 disables
+    sample_prompts: tuple[str, ...] = DEFAULT_PROMPTS  # DiT samples: one clip per prompt
+    sample_steps: int | None = None  # sampler steps (None: the preset's)
+    dist: str = "none"  # "none", "ddp" or "fsdp" (under torchrun)
+    sp: int = 1  # sequence-parallel group size (Ulysses attention); 1 disables
+    threads: int = 0  # torch CPU threads; 0 keeps torch's default
+    progress: bool = True  # tqdm progress bar on rank 0
+    data_config: DataConfig = field(default_factory=DataConfig)  # buckets, fps, dropout, masks
+
+    def __post_init__(self) -> None:
+        checks = {
+            "model": (self.model, ("vae", "dit")),
+            "decay": (self.decay, ("cosine", "linear", "constant")),
+            "precision": (self.precision, ("fp32", "bf16")),
+            "dist": (self.dist, ("none", "ddp", "fsdp")),
+        }
+        for name, (value, allowed) in checks.items():
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown preset {self.preset!r}; known: {sorted(PRESETS)}")
+        for name in ("steps", "batch", "accum", "ckpt_every", "keep_checkpoints", "sp"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.model == "dit" and self.vae is None and not self.data.startswith("cache:"):
+            raise ValueError("a DiT run needs --vae RUN_DIR_or_CKPT (or --data cache:DIR)")
+
+
+def _from_dict(cls, values: dict):
+    """Build a (nested) frozen dataclass from JSON-like values; lists become tuples."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{cls.__name__} settings must be a table/object, got {type(values).__name__}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields {sorted(unknown)}; known: {sorted(known)}")
+    kwargs = {}
+    for name, value in values.items():
+        default = (
+            known[name].default_factory() if known[name].default_factory is not dataclasses.MISSING else None
+        )
+        if dataclasses.is_dataclass(default):
+            kwargs[name] = _from_dict(type(default), value)
+        else:
+            kwargs[name] = _tuples(value)
+    return cls(**kwargs)
+
+
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def load_config_file(path: str | Path) -> dict:
+    """TrainConfig overrides from a .json or .toml file."""
+    path = Path(path)
+    if path.suffix == ".toml":
+        return tomllib.loads(path.read_text())
+    if path.suffix == ".json":
+        return json.loads(path.read_text())
+    raise ValueError(f"config file must be .json or .toml, got {path}")
+
+
+def make_config(overrides: dict) -> TrainConfig:
+    return _from_dict(TrainConfig, overrides)
+
+
+def model_config_from_dict(values: dict) -> ModelConfig:
+    """ModelConfig from its `dataclasses.asdict` form (as written in config.json)."""
+    return _from_dict(ModelConfig, values)
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Learning rate of optimizer step `step` (0-based): linear warmup, then the decay."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    if cfg.decay == "constant":
+        return cfg.lr
+    frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    frac = min(max(frac, 0.0), 1.0)
+    shape = 0.5 * (1 + math.cos(math.pi * frac)) if cfg.decay == "cosine" else 1 - frac
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * shape)
+
+
+class EMA:
+    """Exponential moving average of parameters (fp32), with the usual early-steps warmup."""
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.shadow = {k: p.detach().float().clone() for k, p in model.named_parameters()}
+
+    @torch.no_grad()
+    def update(self, model: nn.Module, step: int) -> None:
+        d = min(self.decay, (1 + step) / (10 + step))
+        for k, p in model.named_parameters():
+            self.shadow[k].lerp_(p.detach().float(), 1 - d)
+
+    def full_state(self) -> dict[str, torch.Tensor]:
+        """Unsharded CPU tensors (a collective under FSDP: call on every rank)."""
+        return {k: _full(v) for k, v in self.shadow.items()}
+
+    def load(self, state: dict[str, torch.Tensor]) -> None:
+        for k, v in self.shadow.items():
+            _copy_full_into(v, state[k])
+
+
+def _full(t: torch.Tensor) -> torch.Tensor:
+    from torch.distributed.tensor import DTensor
+
+    if isinstance(t, DTensor):
+        t = t.full_tensor()
+    return t.detach().to("cpu").contiguous().clone()
+
+
+def _copy_full_into(dst: torch.Tensor, full: torch.Tensor) -> None:
+    from torch.distributed.tensor import DTensor, distribute_tensor
+
+    if isinstance(dst, DTensor):
+        full = distribute_tensor(full.to(dst.device, dst.dtype), dst.device_mesh, dst.placements)
+        dst.to_local().copy_(full.to_local())
+    else:
+        dst.copy_(full)
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The plain module inside DDP (FSDP2 modules are the model itself)."""
+    return model.module if isinstance(getattr(model, "module", None), nn.Module) else model
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints
+
+
+def _flatten_optimizer(osd: dict) -> tuple[dict[str, torch.Tensor], list[dict]]:
+    tensors = {}
+    for name, state in osd["state"].items():
+        for key, value in state.items():
+            if not isinstance(value, torch.Tensor):
+                raise TypeError(f"optimizer state {name}.{key} is {type(value).__name__}, not a tensor")
+            tensors[f"{name}::{key}"] = value.detach().to("cpu").contiguous()
+    groups = [
+        {k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()} for g in osd["param_groups"]
+    ]
+    return tensors, groups
+
+
+def _unflatten_optimizer(tensors: dict[str, torch.Tensor], groups: list[dict]) -> dict:
+    state: dict[str, dict] = {}
+    for key, value in tensors.items():
+        name, sub = key.rsplit("::", 1)
+        state.setdefault(name, {})[sub] = value
+    groups = [{k: (tuple(v) if k == "betas" else v) for k, v in g.items()} for g in groups]
+    return {"state": state, "param_groups": groups}
+
+
+def rng_state() -> tuple[dict[str, torch.Tensor], dict]:
+    """Global RNG states as (tensors, JSON): torch, numpy and python."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, pstate, pgauss = random.getstate()
+    tensors = {
+        "torch": torch.get_rng_state(),
+        "numpy": torch.from_numpy(keys.astype(np.int64)),
+        "python": torch.tensor(pstate, dtype=torch.int64),
+    }
+    meta = {"numpy": [kind, int(pos), int(has_gauss), float(gauss)], "python": [version, pgauss]}
+    return tensors, meta
+
+
+def set_rng_state(tensors: dict[str, torch.Tensor], meta: dict) -> None:
+    torch.set_rng_state(tensors["torch"])
+    kind, pos, has_gauss, gauss = meta["numpy"]
+    np.random.set_state((kind, tensors["numpy"].numpy().astype(np.uint32), pos, has_gauss, gauss))
+    version, pgauss = meta["python"]
+    random.setstate((version, tuple(int(x) for x in tensors["python"].tolist()), pgauss))
+
+
+def latest_checkpoint(run: str | Path) -> Path | None:
+    """The directory `checkpoints/latest` points to, or None."""
+    pointer = Path(run) / "checkpoints" / "latest"
+    if not pointer.is_file():
+        return None
+    path = pointer.parent / pointer.read_text().strip()
+    return path if (path / "state.json").is_file() else None
+
+
+def save_checkpoint(run: Path, step: int, model, optimizer, ema: EMA, extra: dict, keep: int) -> Path | None:
+    """Collective: gather full states on every rank; rank 0 writes step-N atomically. Returns its path."""
+    from safetensors.torch import save_file
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict
+
+    from tenku.io import atomic_path
+
+    msd, osd = get_state_dict(
+        model, optimizer, options=StateDictOptions(full_state_dict=True, cpu_offload=True)
+    )
+    ema_sd = ema.full_state()
+    if not tdist.get_rank() == 0:
+        return None
+    root = run / "checkpoints"
+    final = root / f"step-{step:08d}"
+    tmp = root / f".tmp-step-{step:08d}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    otensors, groups = _flatten_optimizer(osd)
+    rtensors, rmeta = rng_state()
+    save_file({k: v.contiguous() for k, v in msd.items()}, tmp / "model.safetensors")
+    save_file(ema_sd, tmp / "ema.safetensors")
+    save_file(otensors, tmp / "optimizer.safetensors")
+    save_file(rtensors, tmp / "rng.safetensors")
+    state = {"step": step, "param_groups": groups, "rng": rmeta, **extra}
+    (tmp / "state.json").write_text(json.dumps(state, indent=1))
+    for f in tmp.iterdir():  # make the files durable before they become visible
+        with f.open("rb") as fh:
+            os.fsync(fh.fileno())
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    with atomic_path(root / "latest") as p:
+        p.write_text(final.name + "\n")
+    steps = sorted(p for p in root.glob("step-*") if p.is_dir())
+    for old in steps[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def load_checkpoint(path: Path, model, optimizer, ema: EMA) -> dict:
+    """Restore model, optimizer, EMA and RNG states from a step directory; returns state.json."""
+    from safetensors.torch import load_file
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, set_state_dict
+
+    state = json.loads((path / "state.json").read_text())
+    osd = _unflatten_optimizer(load_file(path / "optimizer.safetensors"), state["param_groups"])
+    set_state_dict(
+        model,
+        optimizer,
+        model_state_dict=load_file(path / "model.safetensors"),
+        optim_state_dict=osd,
+        options=StateDictOptions(full_state_dict=True),
+    )
+    ema.load(load_file(path / "ema.safetensors"))
+    set_rng_state(load_file(path / "rng.safetensors"), state["rng"])
+    return state
+
+
+# ---------------------------------------------------------------------------------------------
+# What is trained: the VAE, or the DiT on a frozen VAE and text encoder
+
+
+def load_vae(source: str | Path, device: torch.device) -> tuple[ModelConfig, nn.Module]:
+    """Frozen VAE (EMA weights) from a VAE run directory or an exported checkpoint directory."""
+    from safetensors.torch import load_file
+
+    from tenku.vae import VideoVAE
+
+    source = Path(source)
+    config_path = source / "config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(
+            f"--vae {source}: no config.json (expected a VAE run or an exported checkpoint)"
+        )
+    config = json.loads(config_path.read_text())
+    mcfg = model_config_from_dict(config["model"])
+    ckpt = latest_checkpoint(source)
+    if ckpt is not None:
+        weights = load_file(ckpt / "ema.safetensors")
+        stats = json.loads((ckpt / "state.json").read_text()).get("latent_stats")
+        if stats:
+            vae_cfg = dataclasses.replace(mcfg.vae, **stats)
+            mcfg = dataclasses.replace(mcfg, vae=vae_cfg)
+    elif (source / "vae.safetensors").is_file():
+        weights = load_file(source / "vae.safetensors")
+    else:
+        raise FileNotFoundError(f"--vae {source}: neither checkpoints/latest nor vae.safetensors found")
+    vae = VideoVAE(mcfg.vae)
+    vae.load_state_dict(weights)
+    return mcfg, vae.to(device).eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def latent_stats(vae: nn.Module, video: torch.Tensor) -> dict[str, float]:
+    """scaling_factor = 1/std and shift_factor = mean of the unscaled posterior means of `video`."""
+    mean, _ = vae.encode_dist(video)
+    return {"shift_factor": float(mean.mean()), "scaling_factor": float(1.0 / mean.std().clamp_min(1e-6))}
+
+
+class VAETask:
+    """Reconstruction + KL on clips; samples are reconstructions beside the input."""
+
+    def __init__(self, cfg: TrainConfig, mcfg: ModelConfig, device: torch.device):
+        from tenku.vae import VideoVAE
+
+        self.cfg, self.mcfg, self.device = cfg, mcfg, device
+        self.model = VideoVAE(mcfg.vae).to(device)
+
+    def tokens(self, shape: tuple[int, ...]) -> int:
+        """Latent cells per clip of pixel shape (B, 3, T, H, W)."""
+        _, t, h, w = self.mcfg.vae.latent_shape(*shape[2:])
+        return t * h * w
+
+    def loss(self, model, batch, gen: torch.Generator, rng: np.random.Generator):
+        from tenku.vae import vae_loss
+
+        if batch.video is None:
+            raise ValueError("VAE training needs videos; a latent cache holds none")
+        x = batch.video.to(self.device)  # (B, 3, T, H, W)
+        recon, mean, logvar = model(x, generator=gen)
+        loss, metrics = vae_loss(recon, x, mean, logvar, kl_weight=self.cfg.kl_weight)
+        return loss, {k: v for k, v in metrics.items() if k != "loss"}, self.tokens(x.shape)
+
+    def eval_model(self, weights: dict[str, torch.Tensor]) -> nn.Module:
+        from tenku.vae import VideoVAE
+
+        model = VideoVAE(self.mcfg.vae)
+        model.load_state_dict(weights)
+        return model.to(self.device).eval()
+
+    def extra_state(self, weights: dict[str, torch.Tensor], dataset) -> dict:
+        batch = dataset.get_batch(SAMPLE_INDEX, 4)
+        return {"latent_stats": latent_stats(self.eval_model(weights), batch.video.to(self.device))}
+
+    @torch.no_grad()
+    def samples(self, weights: dict[str, torch.Tensor], dataset) -> list[tuple[str, np.ndarray]]:
+        from tenku.data import tensor_to_frames
+
+        batch = dataset.get_batch(SAMPLE_INDEX, 4)
+        x = batch.video.to(self.device)
+        model = self.eval_model(weights)
+        mean, _ = model.encode_dist(x)
+        recon = model.decoder(mean, None)
+        out = []
+        for i in range(x.shape[0]):
+            pair = torch.cat([x[i], recon[i]], dim=-1)  # (3, T, H, 2W): input | reconstruction
+            out.append((f"recon-{i}", tensor_to_frames(pair)))
+        return out
+
+
+class DiTTask:
+    """Flow matching on VAE latents with per-frame timesteps and conditioning masks."""
+
+    def __init__(self, cfg: TrainConfig, mcfg: ModelConfig, device: torch.device, attention=None):
+        from tenku.dit import DiT
+        from tenku.text import TextEncoder
+
+        self.cfg, self.device = cfg, device
+        self.vae = None
+        if cfg.vae is not None:
+            vae_mcfg, self.vae = load_vae(cfg.vae, device)
+            if vae_mcfg.vae.latent_channels != mcfg.dit.in_channels:
+                raise ValueError(
+                    f"--vae has {vae_mcfg.vae.latent_channels} latent channels; preset {mcfg.name!r} "
+                    f"expects {mcfg.dit.in_channels}"
+                )
+            mcfg = dataclasses.replace(mcfg, vae=vae_mcfg.vae)
+        self.mcfg = mcfg
+        self.text = TextEncoder(mcfg.text, device=device)
+        self.model = DiT(mcfg.dit, attention=attention).to(device)
+
+    def tokens(self, latent_shape: tuple[int, ...]) -> int:
+        pt, ph, pw = self.mcfg.dit.patch_size
+        _, _, t, h, w = latent_shape
+        return (t // pt) * (h // ph) * (w // pw)
+
+    @torch.no_grad()
+    def inputs(self, batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(latents (B, C, T', H', W'), text tokens (B, L, D), text mask (B, L)) of a batch."""
+        if batch.latents is not None:
+            x0 = batch.latents.to(self.device)
+        else:
+            if self.vae is None:
+                raise ValueError("this batch holds videos; DiT training on videos needs --vae")
+            x0 = self.vae.encode(batch.video.to(self.device))
+        if batch.text_tokens is not None:
+            return x0, batch.text_tokens.to(self.device), batch.text_mask.to(self.device)
+        emb = self.text.encode(list(batch.captions))
+        return x0, emb.tokens, emb.mask
+
+    def loss(self, model, batch, gen: torch.Generator, rng: np.random.Generator):
+        from tenku.data import sample_cond_mask
+        from tenku.flow import (
+            flow_loss,
+            interpolate,
+            resolution_shift,
+            sample_timesteps,
+            shift_timesteps,
+            velocity_target,
+        )
+
+        x0, text, mask = self.inputs(batch)
+        b, _, frames = x0.shape[:3]
+        flow = self.mcfg.flow
+        n_tokens = self.tokens(x0.shape)
+        t = sample_timesteps((b,), mean=flow.logit_mean, std=flow.logit_std, generator=gen)
+        t = shift_timesteps(t, resolution_shift(n_tokens, flow)).to(self.device)  # (B,)
+        cond = sample_cond_mask(b, frames, self.cfg.data_config, rng).to(self.device)  # (B, T')
+        t = torch.where(cond, 0.0, t[:, None].expand(b, frames))  # (B, T'): given frames are clean
+        eps = torch.randn(x0.shape, generator=gen).to(self.device)
+        xt = interpolate(x0, eps, t)  # (B, C, T', H', W')
+        fps = torch.full((b,), float(batch.fps), device=self.device)
+        pred = model(xt, t, text, mask, fps=fps)
+        loss, per_sample = flow_loss(pred, velocity_target(x0, eps), weight_mask=~cond)
+        t_mean = t.max(dim=1).values.detach()  # (B,) the noise level of the generated frames
+        metrics = {}
+        for lo, hi in ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01)):
+            sel = (t_mean >= lo) & (t_mean < hi)
+            if bool(sel.any()):
+                metrics[f"loss_t{lo:.2f}"] = float(per_sample.detach()[sel].mean())
+        return loss, metrics, n_tokens
+
+    def eval_model(self, weights: dict[str, torch.Tensor]) -> nn.Module:
+        from tenku.dit import DiT
+
+        model = DiT(self.mcfg.dit)
+        model.load_state_dict(weights)
+        return model.to(self.device).eval()
+
+    def extra_state(self, weights: dict[str, torch.Tensor], dataset) -> dict:
+        return {"vae_config": dataclasses.asdict(self.mcfg.vae)}
+
+    @torch.no_grad()
+    def samples(self, weights: dict[str, torch.Tensor], dataset) -> list[tuple[str, np.ndarray]]:
+        """One clip per fixed prompt at the first bucket's size (seeded noise, preset sampler)."""
+        from tenku.data import tensor_to_frames
+        from tenku.flow import resolution_shift
+        from tenku.sample import sample
+
+        if self.vae is None:
+            return []
+        model = self.eval_model(weights)
+        bucket = self.cfg.data_config.bucket_list()[0]
+        shape = self.mcfg.vae.latent_shape(bucket.frames, bucket.height, bucket.width)
+        sc = self.mcfg.sample
+        out = []
+        for i, prompt in enumerate(self.cfg.sample_prompts):
+            emb = self.text.encode([prompt, ""])
+            fps = torch.full((1,), float(self.cfg.data_config.fps), device=self.device)
+
+            def model_fn(x, t, use_text, emb=emb, fps=fps):
+                k = 0 if use_text else 1
+                n = int(emb.mask[k].sum())
+                return model(x, t, emb.tokens[k : k + 1, :n], emb.mask[k : k + 1, :n], fps=fps)
+
+            gen = torch.Generator().manual_seed(self.cfg.seed + i)
+            noise = torch.randn((1, *shape), generator=gen).to(self.device)
+            shift = (
+                sc.shift
+                if sc.shift is not None
+                else resolution_shift(self.tokens(noise.shape), self.mcfg.flow)
+            )
+            z = sample(
+                model_fn,
+                noise,
+                steps=self.cfg.sample_steps or sc.steps,
+                shift=shift,
+                guidance=sc.guidance,
+                solver=sc.solver,
+            )
+            video = self.vae.decode(z)[0]  # (3, T, H, W)
+            out.append((f"{i}-{'-'.join(prompt.split()[:5])}", tensor_to_frames(video)))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The loop
+
+
+def step_generators(seed: int, index: int, rank: int) -> tuple[torch.Generator, np.random.Generator]:
+    """(torch, numpy) generators for micro-batch `index` on `rank`: a pure function of the three."""
+    ss = np.random.SeedSequence([seed & 0xFFFFFFFF, index, rank, 0x7E4C])
+    gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint64)[0] >> 1))
+    return gen, np.random.default_rng(ss.spawn(1)[0])
+
+
+def _write_run_config(run: Path, cfg: TrainConfig, mcfg: ModelConfig) -> None:
+    from tenku.io import atomic_path
+
+    with atomic_path(run / "config.json") as p:
+        p.write_text(
+            json.dumps({"train": dataclasses.asdict(cfg), "model": dataclasses.asdict(mcfg)}, indent=1)
+        )
+
+
+def _check_resume(run: Path, cfg: TrainConfig) -> None:
+    saved = json.loads((run / "config.json").read_text())["train"]
+    for key in ("model", "preset", "batch", "accum", "seed", "data"):
+        if saved[key] != getattr(cfg, key):
+            raise ValueError(
+                f"--resume: {key} is {getattr(cfg, key)!r} but the run was started with {saved[key]!r}"
+            )
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Keep metrics lines up to `step` (lines after the checkpoint are recomputed on resume)."""
+    from tenku.io import atomic_path
+
+    if not path.is_file():
+        return
+    keep = [
+        line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step
+    ]
+    with atomic_path(path) as p:
+        p.write_text("".join(line + "\n" for line in keep))
+
+
+def _write_samples(run: Path, step: int, clips: list[tuple[str, np.ndarray]], fps: float) -> None:
+    from tenku.io import contact_sheet, stack_rows, write_mp4, write_png
+
+    folder = run / "samples" / f"step-{step:08d}"
+    for name, frames in clips:
+        write_mp4(frames, folder / f"{name}.mp4", fps=fps)
+    if clips:
+        write_png(stack_rows([contact_sheet(f) for _, f in clips]), folder / "sheet.png")
+
+
+def build(cfg: TrainConfig, info: tdist.DistInfo):
+    """(task, wrapped model, optimizer, EMA) for a config, with parallelism applied from outside."""
+    mcfg = PRESETS[cfg.preset]
+    torch.manual_seed(cfg.seed)
+    attention = None
+    if cfg.sp > 1:
+        raise ValueError(
+            "--sp > 1: Ulysses attention (tenku.dist.UlyssesAttention) is ready, but the DiT forward "
+            "runs on whole sequences; sequence-sharded DiT training is not wired yet"
+        )
+    if cfg.model == "vae":
+        task = VAETask(cfg, mcfg, info.device)
+    else:
+        task = DiTTask(cfg, mcfg, info.device, attention=attention)
+    model = task.model
+    if cfg.checkpointing:
+        if not hasattr(model, "set_checkpointing"):
+            raise ValueError(f"activation checkpointing is not available for the {cfg.model}")
+        model.set_checkpointing(True)
+    if cfg.dist != "none" and not info.distributed:
+        raise ValueError(f"--dist {cfg.dist} needs a torchrun launch with more than one process")
+    if cfg.dist == "ddp":
+        model = tdist.apply_ddp(model, info)
+    elif cfg.dist == "fsdp":
+        model = tdist.apply_fsdp(model, tdist.make_mesh(info)["dp"])
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay
+    )
+    ema = EMA(unwrap(model), cfg.ema_decay)
+    return task, model, optimizer, ema
+
+
+def train_step(cfg, task, model, optimizer, dataset, step: int, info) -> dict:
+    """One optimizer step (accum micro-steps); returns metrics (loss averaged over ranks)."""
+    lr = lr_at(step, cfg)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    autocast = torch.autocast(info.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+    total, tokens, extra = 0.0, 0, {}
+    for micro in range(cfg.accum):
+        index = step * cfg.accum + micro
+        batch = dataset.get_batch(index, cfg.batch, rank=info.rank, world_size=info.world_size)
+        gen, rng = step_generators(cfg.seed, index, info.rank)
+        with autocast:
+            loss, metrics, n_tokens = task.loss(model, batch, gen, rng)
+        (loss / cfg.accum).backward()
+        total += float(loss.detach()) / cfg.accum
+        tokens += n_tokens * len(batch)
+        for k, v in metrics.items():
+            extra[k] = extra.get(k, 0.0) + v / cfg.accum
+    params = [p for p in model.parameters() if p.grad is not None]
+    if cfg.grad_clip > 0:
+        norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+    else:
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+    norm = norm.full_tensor() if hasattr(norm, "full_tensor") else norm
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    out = {"loss": tdist.all_reduce_mean(total, info.device), "lr": lr, "grad_norm": float(norm)}
+    out.update({k: round(v, 6) for k, v in extra.items()})
+    out["tokens"] = tokens * info.world_size
+    return out
+
+
+def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
+    """Run (or resume) training; returns the run directory. Launch under torchrun for --dist."""
+    from tqdm import tqdm
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    info = tdist.compute_init()
+    run = Path(cfg.out)
+    try:
+        task, model, optimizer, ema = build(cfg, info)
+        dataset = open_dataset(cfg.data, cfg.data_config, seed=cfg.seed)
+        start = 0
+        ckpt = latest_checkpoint(run) if resume else None
+        if resume and ckpt is None and info.is_main:
+            print(f"tenku train: no checkpoint in {run}; starting from step 0")
+        if ckpt is not None:
+            _check_resume(run, cfg)
+            start = load_checkpoint(ckpt, model, optimizer, ema)["step"]
+        elif info.is_main:
+            run.mkdir(parents=True, exist_ok=True)
+            _write_run_config(run, cfg, task.mcfg)
+        metrics_path = run / "metrics.jsonl"
+        if info.is_main:
+            _truncate_metrics(metrics_path, start)
+        bar = tqdm(total=cfg.steps, initial=start, disable=not (cfg.progress and info.is_main), unit="step")
+        samples_per_step = cfg.batch * cfg.accum * info.world_size
+        t_run = time.perf_counter()
+        for step in range(start, cfg.steps):
+            t0 = time.perf_counter()
+            m = train_step(cfg, task, model, optimizer, dataset, step, info)
+            ema.update(unwrap(model), step)
+            dt = time.perf_counter() - t0
+            tokens = m.pop("tokens")
+            m = {"step": step + 1, **m, "samples_per_s": samples_per_step / dt, "tokens_per_s": tokens / dt}
+            m["elapsed_s"] = time.perf_counter() - t_run
+            if info.is_main:
+                with metrics_path.open("a") as f:
+                    f.write(json.dumps(m) + "\n")
+                bar.set_postfix(
+                    loss=f"{m['loss']:.4f}", sps=f"{m['samples_per_s']:.2f}", tps=f"{m['tokens_per_s']:.0f}"
+                )
+                bar.update(1)
+            done = step + 1
+            sampling = cfg.sample_every and done % cfg.sample_every == 0
+            if done % cfg.ckpt_every == 0 or done == cfg.steps or sampling:
+                weights = ema.full_state()
+                extra = task.extra_state(weights, dataset) if info.is_main else {}
+                if done % cfg.ckpt_every == 0 or done == cfg.steps:
+                    save_checkpoint(run, done, model, optimizer, ema, extra, cfg.keep_checkpoints)
+                if sampling and info.is_main:
+                    _write_samples(run, done, task.samples(weights, dataset), cfg.data_config.fps)
+        bar.close()
+        skipped = getattr(dataset, "skipped", {})
+        if skipped and info.is_main:
+            print(f"tenku train: skipped {len(skipped)} unreadable file(s): {sorted(skipped)[:5]}")
+    finally:
+        tdist.compute_cleanup()
+    return run
+
+
+def export(run_dir: str | Path, out: str | Path) -> Path:
+    """Write an inference checkpoint from a DiT run: config.json, vae.safetensors, dit.safetensors.
+
+    The DiT weights are the EMA weights of the latest checkpoint; the VAE is the one the run was
+    trained on (its measured latent scaling is in config.json's model.vae).
+    """
+    from safetensors.torch import load_file
+
+    run_dir, out = Path(run_dir), Path(out)
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{run_dir}: not a run directory (no config.json)")
+    config = json.loads(config_path.read_text())
+    tcfg = make_config(config["train"])
+    if tcfg.model != "dit":
+        raise ValueError(f"{run_dir} is a {tcfg.model} run; export takes a DiT run (trained with --vae)")
+    if tcfg.vae is None:
+        raise ValueError(f"{run_dir} was trained from cached latents; its run config names no VAE to export")
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is None:
+        raise FileNotFoundError(f"{run_dir}: no checkpoint yet (checkpoints/latest missing)")
+    vae_mcfg, vae = load_vae(tcfg.vae, torch.device("cpu"))
+    mcfg = dataclasses.replace(model_config_from_dict(config["model"]), vae=vae_mcfg.vae)
+    from tenku.dit import DiT
+    from tenku.pipeline import InferenceConfig, save_checkpoint
+
+    dit = DiT(mcfg.dit)
+    dit.load_state_dict(load_file(ckpt / "ema.safetensors"))
+    videos = [b for b in tcfg.data_config.bucket_list() if b.frames > 1] or tcfg.data_config.bucket_list()
+    first = videos[0]
+    inference = InferenceConfig(
+        width=first.width,
+        height=first.height,
+        seconds=max(first.frames - 1, 1) / tcfg.data_config.fps,
+        sizes=tuple(dict.fromkeys((b.width, b.height) for b in videos)),
+    )
+    return save_checkpoint(out, config=mcfg, vae=vae, dit=dit, inference=inference, name=out.name)
