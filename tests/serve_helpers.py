@@ -26,11 +26,20 @@ def tiny_checkpoint(directory: Path) -> Path:
     return path
 
 
-def tiny_generator_factory(checkpoint: Path):
+_SHARED: dict[Path, object] = {}
+
+
+def tiny_generator_factory(checkpoint: Path, *, shared: bool = True):
+    """A factory loading the checkpoint. shared=True hands every caller one warmed-up instance (for
+    single-worker servers started one after another); shared=False loads one per call."""
     from tenku.pipeline import Generator
 
     def factory(name: str):
-        return Generator.load(checkpoint)
+        if not shared:
+            return Generator.load(checkpoint)
+        if checkpoint not in _SHARED:
+            _SHARED[checkpoint] = Generator.load(checkpoint)
+        return _SHARED[checkpoint]
 
     return factory
 

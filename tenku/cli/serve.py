@@ -40,6 +40,9 @@ def add_parser(sub) -> None:
     parser.add_argument(
         "--max-active-jobs", type=int, default=d.max_active_jobs_per_key, help="queued+running jobs per key"
     )
+    parser.add_argument(
+        "--no-safety", action="store_true", help="turn the safety policy off (explicit; logged at startup)"
+    )
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     parser.set_defaults(func=run)
 
@@ -64,9 +67,19 @@ def run(args) -> int:
         api_keys=load_api_keys(args.api_keys),
         max_upload_bytes=int(args.max_upload_mb * 2**20),
         max_active_jobs_per_key=args.max_active_jobs,
+        safety=not args.no_safety,
     )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(config)
+    if args.no_safety:
+        logging.getLogger("tenku.serve").warning(
+            "safety policy turned off (--no-safety): prompts and frames are not checked"
+        )
+    try:
+        app = create_app(config)
+    except Exception as e:
+        if type(e).__name__ == "SafetyUnavailable":
+            raise CommandError(f"{e}; or start with --no-safety to serve without the safety policy", 1) from e
+        raise
     print(
         f"tenku studio: http://{config.host}:{config.port}/  API: http://{config.host}:{config.port}/v1",
         flush=True,

@@ -68,6 +68,7 @@ from tenku.serve.worker import (
     VARIANTS,
     VIDEO_FILE,
     WorkerPool,
+    clip_seconds,
     format_seconds,
 )
 
@@ -76,16 +77,13 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def model_info(generator: Any) -> ModelInfo:
-    """Allowed sizes and seconds of a loaded generator, as API strings."""
+    """Allowed sizes and seconds of a loaded generator, as API strings: the checkpoint's offered
+    sizes, and whole seconds from 1 to its maximum duration."""
     limits = generator.limits()
-    if getattr(limits, "seconds", None) is not None:
-        seconds = list(limits.seconds)
-    else:
-        seconds = list(range(int(limits.min_seconds), int(limits.max_seconds) + 1))
     return ModelInfo(
-        name=generator.model_name,
+        name=limits.name,
         sizes=tuple(f"{w}x{h}" for w, h in limits.sizes),
-        seconds=tuple(str(int(s)) for s in seconds),
+        seconds=tuple(str(s) for s in range(1, int(limits.max_seconds) + 1)),
         fps=float(limits.fps),
     )
 
@@ -403,7 +401,7 @@ def _uploaded_video(service: Service, upload: Upload, size: str) -> tuple[bytes,
             video = read_video(tmp.name, fps=service.info.fps, size=tuple(int(v) for v in size.split("x")))
         except VideoReadError as e:
             raise bad_request(f"'video' is not a readable video ({e})", param="video") from None
-    return upload.data, format_seconds(len(video.frames) / video.fps)
+    return upload.data, clip_seconds(len(video.frames), video.fps)
 
 
 def _source(service: Service, fields: dict, owner: str) -> tuple[Job | None, Upload | None]:

@@ -167,8 +167,11 @@ def check_seconds(value: Any, info: ModelInfo) -> int:
         return int(info.seconds[0])
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
     if text not in info.seconds:
+        allowed = (
+            ", ".join(info.seconds) if len(info.seconds) <= 8 else f"{info.seconds[0]}..{info.seconds[-1]}"
+        )
         raise bad_request(
-            f"Invalid 'seconds': {value!r}. Allowed values for {info.name}: {', '.join(info.seconds)}.",
+            f"Invalid 'seconds': {value!r}. Allowed values for {info.name}: {allowed} (whole seconds).",
             param="seconds",
             code="invalid_value",
         )

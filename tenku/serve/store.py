@@ -298,13 +298,14 @@ class Store:
             == 1
         )
 
-    def complete(self, video_id: str) -> bool:
-        """Mark a running job completed; False if it is no longer running."""
+    def complete(self, video_id: str, *, seconds: str) -> bool:
+        """Mark a running job completed with the duration it came out at; False if it is no
+        longer running."""
         return (
             self.engine.execute(
-                "UPDATE jobs SET status = 'completed', progress = 100, completed_at = ?"
+                "UPDATE jobs SET status = 'completed', progress = 100, completed_at = ?, seconds = ?"
                 " WHERE id = ? AND status = 'in_progress'",
-                (int(time.time()), video_id),
+                (int(time.time()), seconds, video_id),
             )
             == 1
         )

@@ -61,6 +61,11 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds:.3f}".rstrip("0").rstrip(".")
 
 
+def clip_seconds(frames: int, fps: float) -> str:
+    """Duration of a clip in the pipeline's convention (seconds * fps + 1 frames), as an API string."""
+    return format_seconds(max(frames - 1, 0) / fps)
+
+
 def source_video_path(store: Store, job: Job) -> Path:
     """The video an extend/edit/remix job starts from: an earlier job's file or an upload."""
     if job.params.get("source_id"):
@@ -207,7 +212,9 @@ class WorkerPool:
             frames, fps = self._generate(job, generator)
             self.store.set_progress(job.id, 92)
             write_media(frames, fps, out_dir, job=job, provenance=self.provenance)
-            if not self.store.complete(job.id):  # deleted while the files were written
+            if not self.store.complete(
+                job.id, seconds=clip_seconds(len(frames), fps)
+            ):  # deleted while the files were written
                 shutil.rmtree(out_dir, ignore_errors=True)
             return
         except JobCancelled:
