@@ -1,0 +1,375 @@
+"""The frame parser: what objects a video shows, where, and how its camera moves.
+
+`parse_video(frames, fps) -> ParsedVideo` reads (T, H, W, 3) uint8 frames with no access to any
+ground truth:
+
+1. style and background per frame (`StyleModel`), the clip's style by majority;
+2. a class per pixel from the style's colour table (`PixelTables`: background, occluder, or one
+   of the world's eight colours), then connected components per colour -> `Detection`s;
+3. tracks: detections linked frame to frame per colour by Hungarian matching on the distance to
+   each track's constant-velocity prediction, with gaps allowed so an object that comes out from
+   behind an occluder keeps its identity;
+4. shape and size per track by fitting the world's shape templates (signed distance fields) to
+   each clean detection's mask over radius and rotation; the best mean soft IoU names the shape;
+5. camera: the far layer's skyline profile registered to the first frame's (shift and scale,
+   divided by the parallax factor) gives horizontal pan and zoom; the floor line's row gives
+   vertical pan.
+
+Pixel coordinates are (x, y) with y down and pixel centres at +0.5, as in `WorldState`.
+`ParsedVideo.to_world(xy, t)` converts them to world units (y up) with the parsed camera.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tenku.bench.classify import BACKGROUND_CLASS, COLOR_NAMES, FIRST_COLOR_CLASS, OCCLUDER_CLASS, classifiers
+from tenku.world import SHAPES, WORLD_WIDTH
+from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER, shape_sdf
+from tenku.world.styles import pixel_block
+from tenku.world.vocab import FLOOR_VIEW_FRACTION, PARALLAX
+
+MIN_AREA_FRACTION = 1.0 / 4096  # detections smaller than this fraction of the frame are noise
+SHAPE_MIN_RADIUS = 3.2  # shapes are classified only when the radius spans this many blocks
+MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
+_ANGLES = 10  # rotations tried per symmetry period when fitting a template
+# Area of each shape as a multiple of its circumscribed radius squared.
+AREA_FACTOR = {
+    "ball": math.pi,
+    "ring": math.pi * (1 - RING_INNER**2),
+    "box": (2 * BOX_HALF) ** 2,
+    "triangle": 3 * math.sqrt(3) / 4,
+    "star": 5 * STAR_INNER * math.sin(math.pi / 5),
+}
+_PERIOD = {"ball": 0.0, "ring": 0.0, "box": math.pi / 2, "triangle": 2 * math.pi / 3, "star": 2 * math.pi / 5}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Detection:
+    color: str  # one of COLOR_NAMES
+    centroid: tuple[float, float]  # (x, y) pixels, y down
+    area: float  # pixels
+    bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) pixels
+    bottom: float  # y (pixels, y down) of the lowest mask pixel's bottom edge
+    mask: np.ndarray  # (y1 - y0, x1 - x0) bool
+    at_edge: bool  # touches the frame border
+    near_occluder: bool  # within a few pixels of occluder pixels
+
+
+@dataclass(frozen=True, kw_only=True)
+class Track:
+    color: str
+    present: np.ndarray  # (T,) bool
+    centroid: np.ndarray  # (T, 2) pixels, NaN where absent
+    area: np.ndarray  # (T,) pixels, 0 where absent
+    bottom: np.ndarray  # (T,) pixels, NaN where absent
+    at_edge: np.ndarray  # (T,) bool
+    near_occluder: np.ndarray  # (T,) bool
+    shape: str | None  # best template, None when too small to tell
+    shape_scores: dict[str, float]  # mean soft IoU per shape over clean frames
+    radius_px: float  # fitted circumscribed radius at the first clean frame, pixels
+
+    @property
+    def first(self) -> int:
+        return int(np.argmax(self.present))
+
+    @property
+    def last(self) -> int:
+        return int(len(self.present) - 1 - np.argmax(self.present[::-1]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParsedVideo:
+    width: int
+    height: int
+    fps: float
+    styles: tuple[str, ...]  # per frame
+    backgrounds: tuple[str, ...]  # per frame
+    style: str  # the clip's style (majority)
+    background: str
+    tracks: tuple[Track, ...]
+    camera_offset: np.ndarray  # (T, 2) world units the view moved (x right, y up)
+    camera_zoom: np.ndarray  # (T,)
+    floor_row: np.ndarray  # (T,) pixels (y down) of the floor line
+    occluder_fraction: np.ndarray  # (T,) fraction of pixels read as occluder
+
+    @property
+    def frames(self) -> int:
+        return len(self.styles)
+
+    @property
+    def px_per_unit(self) -> float:
+        return self.width / WORLD_WIDTH
+
+    def to_world(self, xy: np.ndarray, t: np.ndarray | None = None, *, camera: bool = True) -> np.ndarray:
+        """World (x, y) of pixel points xy (..., T, 2) at frames t (default: all frames in order)."""
+        xy = np.asarray(xy, dtype=np.float64)
+        t = np.arange(xy.shape[-2]) if t is None else np.asarray(t)
+        view_h = WORLD_WIDTH * self.height / self.width
+        ox, oy, z = 0.0, 0.0, 1.0
+        if camera:
+            ox, oy, z = self.camera_offset[t, 0], self.camera_offset[t, 1], self.camera_zoom[t]
+        s = self.px_per_unit * z
+        cx = WORLD_WIDTH / 2 + ox
+        cy = view_h * (0.5 - FLOOR_VIEW_FRACTION) + oy
+        return np.stack([cx + (xy[..., 0] - self.width / 2) / s, cy - (xy[..., 1] - self.height / 2) / s], -1)
+
+
+def _detections(classes: np.ndarray, min_area: float) -> list[Detection]:
+    """Connected components of each colour class in one frame's class map (H, W)."""
+    from scipy import ndimage
+
+    h, w = classes.shape
+    occ = ndimage.binary_dilation(classes == OCCLUDER_CLASS, iterations=2)
+    out = []
+    for k, name in enumerate(COLOR_NAMES):
+        labels, n = ndimage.label(classes == FIRST_COLOR_CLASS + k)
+        if n == 0:
+            continue
+        for i, sl in enumerate(ndimage.find_objects(labels)):
+            mask = labels[sl] == i + 1
+            area = float(mask.sum())
+            if area < min_area:
+                continue
+            ys, xs = np.nonzero(mask)
+            y0, x0 = sl[0].start, sl[1].start
+            y1, x1 = sl[0].stop, sl[1].stop
+            out.append(
+                Detection(
+                    color=name,
+                    centroid=(float(xs.mean() + x0 + 0.5), float(ys.mean() + y0 + 0.5)),
+                    area=area,
+                    bbox=(x0, y0, x1, y1),
+                    bottom=float(y1),
+                    mask=mask,
+                    at_edge=x0 == 0 or y0 == 0 or x1 == w or y1 == h,
+                    near_occluder=bool(occ[sl].any()),
+                )
+            )
+    return out
+
+
+def _link(per_frame: list[list[Detection]], width: int) -> list[list[Detection | None]]:
+    """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching."""
+    from scipy.optimize import linear_sum_assignment
+
+    t_len = len(per_frame)
+    tracks: list[list[Detection | None]] = []
+    for t, dets in enumerate(per_frame):
+        for color in {d.color for d in dets}:
+            cand = [d for d in dets if d.color == color]
+            live = [k for k, tr in enumerate(tracks) if tr[t] is None and tr[_first(tr)].color == color]
+            cost = np.full((len(live), len(cand)), 1e9)
+            for a, k in enumerate(live):
+                pred, gap, r = _predict(tracks[k], t)
+                gate = MATCH_GATE * width * min(gap, 3) + r
+                for b, d in enumerate(cand):
+                    dist = math.dist(pred, d.centroid)
+                    if dist <= gate:
+                        cost[a, b] = dist + 0.5 * abs(math.sqrt(d.area) - r)
+            used = set()
+            if live:
+                rows, cols = linear_sum_assignment(cost)
+                for a, b in zip(rows, cols, strict=True):
+                    if cost[a, b] < 1e9:
+                        tracks[live[a]][t] = cand[b]
+                        used.add(b)
+            for b, d in enumerate(cand):
+                if b not in used:
+                    tr: list[Detection | None] = [None] * t_len
+                    tr[t] = d
+                    tracks.append(tr)
+    return tracks
+
+
+def _first(track: list[Detection | None]) -> int:
+    return next(i for i, d in enumerate(track) if d is not None)
+
+
+def _predict(track: list[Detection | None], t: int) -> tuple[tuple[float, float], int, float]:
+    """Constant-velocity prediction of a track at frame t, the frames since it was seen, its size."""
+    seen = [(i, d) for i, d in enumerate(track[:t]) if d is not None]
+    if not seen:
+        return (math.inf, math.inf), 1, 0.0
+    i1, d1 = seen[-1]
+    x, y = d1.centroid
+    if len(seen) >= 2:
+        i0, d0 = seen[-2]
+        vx, vy = (
+            (d1.centroid[0] - d0.centroid[0]) / (i1 - i0),
+            (d1.centroid[1] - d0.centroid[1]) / (i1 - i0),
+        )
+        x, y = x + vx * (t - i1), y + vy * (t - i1)
+    return (x, y), t - i1, math.sqrt(d1.area)
+
+
+def _fit_shape(det: Detection) -> dict[str, tuple[float, float]]:
+    """Best soft IoU and radius (pixels) of each shape template on one detection's mask."""
+    pad = 2
+    mask = np.pad(det.mask, pad).astype(np.float32)
+    h, w = mask.shape
+    cx = det.centroid[0] - det.bbox[0] + pad
+    cy = det.centroid[1] - det.bbox[1] + pad
+    dx = (np.arange(w) + 0.5 - cx)[None, None, :]  # (1, 1, W)
+    dy = -(np.arange(h) + 0.5 - cy)[None, :, None]  # (1, H, 1)
+    out = {}
+    for shape in SHAPES:
+        r0 = math.sqrt(det.area / AREA_FACTOR[shape])
+        radii = r0 * np.array([0.9, 1.0, 1.1, 1.2])
+        period = _PERIOD[shape]
+        angles = np.arange(_ANGLES) * period / _ANGLES if period else np.zeros(1)
+        rr, aa = np.meshgrid(radii, angles, indexing="ij")
+        rr, aa = rr.reshape(-1, 1, 1), aa.reshape(-1, 1, 1)  # (K, 1, 1)
+        cov = np.clip(0.5 - shape_sdf(shape, dx, dy, rr, aa), 0.0, 1.0)  # (K, H, W)
+        inter = np.minimum(cov, mask).sum((1, 2))
+        union = np.maximum(cov, mask).sum((1, 2))
+        iou = inter / np.maximum(union, 1e-6)
+        best = int(iou.argmax())
+        out[shape] = (float(iou[best]), float(rr.reshape(-1)[best]))
+    return out
+
+
+def _track_shape(dets: list[Detection], block: int) -> tuple[str | None, dict[str, float], float]:
+    """Shape (None if too small), mean IoU per shape, and radius (pixels) from clean detections."""
+    clean = [d for d in dets if not d.at_edge and not d.near_occluder]
+    if not clean:
+        clean = dets
+    areas = np.array([d.area for d in clean])
+    keep = [d for d in clean if d.area >= 0.6 * np.median(areas)]  # drop merged-away fragments
+    step = max(1, len(keep) // 6)
+    fits = [_fit_shape(d) for d in keep[::step]]
+    scores = {s: float(np.mean([f[s][0] for f in fits])) for s in SHAPES}
+    best = max(scores, key=scores.get)
+    radius = float(np.median([f[best][1] for f in fits]))
+    resolvable = radius / block >= SHAPE_MIN_RADIUS
+    return (best if resolvable else None), scores, radius
+
+
+def _skyline_profile(luma: np.ndarray, bg: np.ndarray, rows: int) -> np.ndarray:
+    """Mean background luma per column over the top `rows` rows (T, W); gaps interpolated."""
+    w = luma.shape[2]
+    num = (luma[:, :rows] * bg[:, :rows]).sum(1)
+    den = bg[:, :rows].sum(1)
+    prof = np.empty(num.shape, dtype=np.float64)
+    for t in range(len(num)):
+        ok = den[t] > 0.3 * rows
+        if ok.sum() < 2:
+            prof[t] = 0.0
+            continue
+        vals = num[t, ok] / den[t, ok]
+        prof[t] = np.interp(np.arange(w), np.nonzero(ok)[0], vals)
+    return prof
+
+
+def _register(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    """(shift px, scale) with cur(j) ~ ref((j - c - shift) / scale + c), by grid search on SSD."""
+    w = len(ref)
+    c = w / 2
+    j = np.arange(w) + 0.5
+    ref = ref - ref.mean()
+    cur = cur - cur.mean()
+    scales = np.exp(np.linspace(-0.25, 0.25, 41))
+    shifts = np.linspace(-w / 4, w / 4, int(w * 2) + 1)
+    src = (j[None, None] - c - shifts[None, :, None]) / scales[:, None, None] + c  # (S, D, W)
+    valid = (src >= 0.5) & (src <= w - 0.5)
+    warped = np.interp(src, j, ref)
+    err = (((warped - cur) ** 2) * valid).sum(-1) / np.maximum(valid.sum(-1), 1)
+    err = np.where(valid.sum(-1) >= w / 2, err, np.inf)
+    a, b = np.unravel_index(np.argmin(err), err.shape)
+    return float(shifts[b]), float(scales[a])
+
+
+def _floor_row(luma: np.ndarray, bg: np.ndarray, nominal: float) -> np.ndarray:
+    """Row (pixels, y down) of the floor line per frame: the strongest vertical edge near `nominal`."""
+    t, h, w = luma.shape
+    g = np.abs(np.diff(luma, axis=1)) * (bg[:, 1:] & bg[:, :-1])  # (T, H-1, W)
+    lo, hi = max(1, int(nominal - 0.3 * h)), min(h - 2, int(nominal + 0.3 * h))
+    prof = np.median(g[:, lo:hi], axis=2) + 1e-3 * g[:, lo:hi].mean(2)  # (T, rows)
+    out = np.empty(t)
+    for k in range(t):
+        i = int(prof[k].argmax())
+        off = 0.0
+        if 0 < i < prof.shape[1] - 1:
+            a, b, c = prof[k, i - 1], prof[k, i], prof[k, i + 1]
+            den = a - 2 * b + c
+            off = 0.5 * (a - c) / den if den < 0 else 0.0
+        out[k] = lo + i + off + 1.0  # the edge between rows i and i + 1
+    return out
+
+
+def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Camera offset (T, 2) world units and zoom (T,) relative to the first frame; floor row (T,)."""
+    t, h, w, _ = frames.shape
+    luma = frames.astype(np.float64) @ np.array([0.3, 0.59, 0.11])
+    bg = classes == BACKGROUND_CLASS
+    nominal = h * (1 - FLOOR_VIEW_FRACTION)
+    floor = _floor_row(luma, bg, nominal)
+    prof = _skyline_profile(luma, bg, int(0.75 * nominal))
+    px = w / WORLD_WIDTH
+    offset = np.zeros((t, 2))
+    zoom = np.ones(t)
+    for k in range(1, t):
+        shift, scale = _register(prof[0], prof[k])
+        zoom[k] = max(0.2, 1 + (scale - 1) / PARALLAX)
+        offset[k, 0] = -shift / (PARALLAX * px * scale)
+    view_h = WORLD_WIDTH * h / w
+    cy0 = view_h * (0.5 - FLOOR_VIEW_FRACTION)
+    # floor row = h/2 + cy * scale with cy = cy0 + oy: solve oy relative to the first frame
+    base = (floor[0] - h / 2) / px - cy0
+    offset[:, 1] = (floor - h / 2) / (px * zoom) - cy0 - base
+    return offset, zoom, floor
+
+
+def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
+    """Parse (T, H, W, 3) uint8 frames shown at `fps` (see the module docstring)."""
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
+    t_len, h, w, _ = frames.shape
+    models = classifiers()
+    labels = models.style.predict(frames)
+    styles = tuple(s for s, _ in labels)
+    style = max(set(styles), key=styles.count)
+    backgrounds = tuple(b for s, b in labels if s == style) or tuple(b for _, b in labels)
+    background = max(set(backgrounds), key=backgrounds.count)
+    classes = models.pixels.classify(frames, style)  # (T, H, W)
+    min_area = max(2.0, MIN_AREA_FRACTION * h * w)
+    per_frame = [_detections(classes[k], min_area) for k in range(t_len)]
+    block = pixel_block(style, w)
+    tracks = []
+    for tr in _link(per_frame, w):
+        dets = [d for d in tr if d is not None]
+        shape, scores, radius = _track_shape(dets, block)
+        nan2 = np.full(2, np.nan)
+        tracks.append(
+            Track(
+                color=dets[0].color,
+                present=np.array([d is not None for d in tr]),
+                centroid=np.array([d.centroid if d else nan2 for d in tr], dtype=np.float64),
+                area=np.array([d.area if d else 0.0 for d in tr]),
+                bottom=np.array([d.bottom if d else np.nan for d in tr]),
+                at_edge=np.array([bool(d and d.at_edge) for d in tr]),
+                near_occluder=np.array([bool(d and d.near_occluder) for d in tr]),
+                shape=shape,
+                shape_scores=scores,
+                radius_px=radius,
+            )
+        )
+    offset, zoom, floor = _camera(frames, classes)
+    return ParsedVideo(
+        width=w,
+        height=h,
+        fps=float(fps),
+        styles=styles,
+        backgrounds=tuple(b for _, b in labels),
+        style=style,
+        background=background,
+        tracks=tuple(tracks),
+        camera_offset=offset,
+        camera_zoom=zoom,
+        floor_row=floor,
+        occluder_fraction=(classes == OCCLUDER_CLASS).mean((1, 2)),
+    )
