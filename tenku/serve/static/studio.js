@@ -4,6 +4,8 @@
 const $ = (id) => document.getElementById(id);
 const state = { model: null, seconds: null, videos: new Map(), mediaUrls: new Map(), verdicts: new Map(), timer: null };
 
+const PRESET_SECONDS = [1, 2, 4, 8, 12, 20, 30, 60];
+
 function apiKey() { return localStorage.getItem("tenku-api-key") || ""; }
 
 async function api(path, options = {}) {
@@ -31,7 +33,9 @@ async function loadModel() {
   $("size").innerHTML = "";
   for (const size of state.model.sizes) $("size").add(new Option(size, size));
   $("durations").innerHTML = "";
-  state.model.seconds.forEach((s, i) => {
+  // a few duration presets out of the model's allowed whole seconds
+  const presets = state.model.seconds.filter((s) => PRESET_SECONDS.includes(Number(s)));
+  (presets.length ? presets : state.model.seconds.slice(0, 4)).forEach((s, i) => {
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = s + " s";
