@@ -194,7 +194,8 @@ def create_app(
     app.state.service = service
     app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
     _add_error_handlers(app)
-    _add_video_routes(app, service)
+    _add_create_routes(app, service)
+    _add_read_routes(app, service)
     _add_media_routes(app, service)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -418,9 +419,8 @@ def _source(service: Service, fields: dict, owner: str) -> tuple[Job | None, Upl
     )
 
 
-def _add_video_routes(app: FastAPI, service: Service) -> None:
+def _add_create_routes(app: FastAPI, service: Service) -> None:
     owner_dep = Depends(_owner_dependency(service))
-    poll_headers = {"openai-poll-after-ms": str(service.config.poll_after_ms)}
 
     @app.post("/v1/videos")
     async def create_video(request: Request, owner: str = owner_dep) -> JSONResponse:
@@ -535,6 +535,11 @@ def _add_video_routes(app: FastAPI, service: Service) -> None:
             idempotency_key=request.headers.get("idempotency-key"),
         )
         return JSONResponse(video_object(job))
+
+
+def _add_read_routes(app: FastAPI, service: Service) -> None:
+    owner_dep = Depends(_owner_dependency(service))
+    poll_headers = {"openai-poll-after-ms": str(service.config.poll_after_ms)}
 
     @app.get("/v1/videos")
     def list_videos(
