@@ -398,7 +398,20 @@ def build_train() -> list[dict]:
         rows += _rows([f + t for f, t in itertools.product(TRAIN_FRAMES, texts)], "benign", category)
     rows += _rows([f + t for f, t in itertools.product(TRAIN_FRAMES, TRAIN_GENERIC)], "benign", None)
     rows += _rows(generic_prompts(600, seed=1), "benign", None)
+    rows += _rows(world_captions(600), "benign", None)
     return rows
+
+
+def world_captions(count: int) -> list[str]:
+    """Captions of the built-in world simulator (seeds from 10000, apart from the tests' seeds)."""
+    from tenku import world
+
+    out: list[str] = []
+    seed = 10_000
+    while len(out) < count:
+        out += world.captions(world.sample_spec(seed))[:3]
+        seed += 1
+    return out[:count]
 
 
 def build_eval() -> list[dict]:
