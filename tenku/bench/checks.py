@@ -52,6 +52,7 @@ PERMANENCE_FRAMES = 2  # an object must reappear within this many frames of the 
 GHOST_MARGIN = 1  # frames at each end of a hidden span where a detection is not a ghost
 RELATION_MARGIN = 0.3  # world units objects must be apart for a left/right/above/below relation
 BACKGROUND_STYLES = ("flat", "watercolor", "documentary", "pixel")  # styles that keep backgrounds
+CONSISTENT_AREA = 2.0  # a subject's visible area stays within this factor of its median
 ZOOM_CAMERAS = ("zoom-in", "zoom-out")
 
 
@@ -246,16 +247,17 @@ def _window(ctx: Context, n: int, axes: tuple[int, ...]) -> np.ndarray:
 
 
 def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.ndarray | None:
-    """Fitted velocity (2,) over the object's first clean window; None if under 3 frames."""
-    tr = ctx.track(n)
-    if tr is None:
-        return None
+    """Fitted velocity (2,) over the object's first clean window; None where the ground truth has
+    under 3 clean frames there (not scored); NaN where the video's track does (a failure)."""
     gravity = obj.motion in ("thrown", "falling", "bouncing", "rolling")
     axes = (0,) if obj.motion in ("rolling", "bouncing") else (0, 1)
-    win = _window(ctx, n, axes) & ctx.clean(n, tr)
+    win = _window(ctx, n, axes) & (ctx.item.state.visible_fraction[:, n] >= STEADY_VISIBLE)
     if win.sum() < 3:
         return None
-    t = np.nonzero(win)[0]
+    tr = ctx.track(n)
+    if tr is None or (win & ctx.clean(n, tr)).sum() < 3:
+        return np.full(2, np.nan)
+    t = np.nonzero(win & ctx.clean(n, tr))[0]
     pos = ctx.world(tr, camera=camera)[t]
     return fit_velocity(
         t / ctx.parsed.fps, pos, gravity=GRAVITY if gravity else 0.0, t0=ctx.start / ctx.parsed.fps
@@ -267,11 +269,11 @@ def check_direction(ctx: Context) -> list[float]:
     for n, obj in enumerate(ctx.item.spec.objects):
         if obj.direction is None:
             continue
-        if ctx.track(n) is None:
-            out.append(0.0)
-            continue
         v = _initial_velocity(ctx, n, obj)
         if v is None:
+            continue
+        if np.isnan(v).any():
+            out.append(0.0)
             continue
         want = np.asarray(DIRECTIONS[obj.direction])
         if obj.motion in ("rolling", "bouncing"):
@@ -286,11 +288,11 @@ def check_speed(ctx: Context) -> list[float]:
     for n, obj in enumerate(ctx.item.spec.objects):
         if obj.speed is None or obj.motion == "spinning":
             continue
-        if ctx.track(n) is None:
-            out.append(0.0)
-            continue
         v = _initial_velocity(ctx, n, obj)
         if v is None:
+            continue
+        if np.isnan(v).any():
+            out.append(0.0)
             continue
         speed = abs(v[0]) if obj.motion in ("rolling", "bouncing") else float(np.linalg.norm(v))
         out.append(float(nearest_name(speed, ALL_SPEEDS) == obj.speed))
@@ -306,7 +308,7 @@ def check_velocity(ctx: Context) -> list[float]:
         if obj.motion != "moving" or ctx.track(n) is None:
             continue
         v = _initial_velocity(ctx, n, obj, camera=False)
-        if v is None:
+        if v is None or np.isnan(v).any():
             continue
         win = _window(ctx, n, (0, 1))
         truth = ctx.item.state.velocity_world[np.nonzero(win)[0][0], n]
@@ -498,7 +500,7 @@ def check_camera(ctx: Context) -> list[float]:
 
 def check_consistency(ctx: Context) -> list[float]:
     """Background and subjects stay themselves: one background label across frames (styles that
-    keep backgrounds) and every matched object's clean area within a factor 1.6 of its median."""
+    keep backgrounds) and every matched object's clean area within a factor CONSISTENT_AREA of its median."""
     p = ctx.parsed
     ok = True
     if p.style in BACKGROUND_STYLES:
@@ -509,7 +511,10 @@ def check_consistency(ctx: Context) -> list[float]:
             if tr is None or obj.motion in ("growing", "shrinking"):
                 continue
             area = tr.area[ctx.clean(n, tr)]
-            if len(area) >= 3 and (area.max() > 1.6 * np.median(area) or area.min() < np.median(area) / 1.6):
+            if len(area) >= 3 and (
+                area.max() > CONSISTENT_AREA * np.median(area)
+                or area.min() < np.median(area) / CONSISTENT_AREA
+            ):
                 ok = False
     return [float(ok)]
 

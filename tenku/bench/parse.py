@@ -34,6 +34,11 @@ from tenku.world.vocab import FLOOR_VIEW_FRACTION, PARALLAX
 
 MIN_AREA_FRACTION = 1.0 / 4096  # detections smaller than this fraction of the frame are noise
 SHAPE_MIN_RADIUS = 3.2  # shapes are classified only when the radius spans this many blocks
+OCCLUDER_MIN_FRACTION = 0.01  # occluder-coloured regions smaller than this fraction are not occluders
+FLOOR_SEARCH = 0.1  # the floor line is looked for within this fraction of the height of its place
+FLOOR_STEP = 0.05  # and then within this fraction of its row in the frame before
+FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
+REGISTER_GAIN = 0.5  # a skyline warp is believed only if it halves the error of no camera motion
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
 # Area of each shape as a multiple of its circumscribed radius squared.
@@ -123,10 +128,15 @@ def _detections(classes: np.ndarray, min_area: float) -> list[Detection]:
     from scipy import ndimage
 
     h, w = classes.shape
-    occ = ndimage.binary_dilation(classes == OCCLUDER_CLASS, iterations=2)
+    occ_labels, n_occ = ndimage.label(classes == OCCLUDER_CLASS)
+    big = np.bincount(occ_labels.reshape(-1), minlength=n_occ + 1) >= OCCLUDER_MIN_FRACTION * h * w
+    big[0] = False
+    occ = ndimage.binary_dilation(big[occ_labels], iterations=2)
+    eight = np.ones((3, 3), dtype=bool)
     out = []
     for k, name in enumerate(COLOR_NAMES):
-        labels, n = ndimage.label(classes == FIRST_COLOR_CLASS + k)
+        mask = ndimage.binary_closing(classes == FIRST_COLOR_CLASS + k, structure=eight)
+        labels, n = ndimage.label(mask, structure=eight)
         if n == 0:
             continue
         for i, sl in enumerate(ndimage.find_objects(labels)):
@@ -149,7 +159,29 @@ def _detections(classes: np.ndarray, min_area: float) -> list[Detection]:
                     near_occluder=bool(occ[sl].any()),
                 )
             )
-    return out
+    return _drop_fringes(out, h, w)
+
+
+def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
+    """Drop small components that touch a much larger one of another colour: the blended rim
+    of an object read as a neighbouring hue (e.g. red on a sand floor read as orange)."""
+    from scipy import ndimage
+
+    ids = np.full((h, w), -1)
+    for k, d in enumerate(dets):
+        x0, y0, x1, y1 = d.bbox
+        ids[y0:y1, x0:x1][d.mask] = k
+    keep = []
+    for k, d in enumerate(dets):
+        x0, y0, x1, y1 = d.bbox
+        xa, ya, xb, yb = max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1)
+        local = ids[ya:yb, xa:xb]
+        grown = ndimage.binary_dilation(local == k, structure=np.ones((3, 3), dtype=bool))
+        touching = {int(j) for j in np.unique(local[grown]) if j >= 0 and j != k}
+        if any(dets[j].color != d.color and dets[j].area >= d.area / FRINGE_RATIO for j in touching):
+            continue
+        keep.append(d)
+    return keep
 
 
 def _link(per_frame: list[list[Detection]], width: int) -> list[list[Detection | None]]:
@@ -248,10 +280,15 @@ def _track_shape(dets: list[Detection], block: int) -> tuple[str | None, dict[st
     return (best if resolvable else None), scores, radius
 
 
-def _skyline_profile(luma: np.ndarray, bg: np.ndarray, rows: int) -> np.ndarray:
-    """Mean background luma per column over the top `rows` rows (T, W); gaps interpolated."""
+def _skyline_profile(luma: np.ndarray, bg: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean background luma per column over the top `rows` rows, less each row's median (which
+    removes the screen-fixed sky gradient), (T, W); gaps interpolated; and each column's weight."""
     w = luma.shape[2]
-    num = (luma[:, :rows] * bg[:, :rows]).sum(1)
+    masked = np.where(bg, luma, np.nan)[:, :rows]
+    with np.errstate(all="ignore"):
+        row_median = np.nanmedian(masked, axis=2, keepdims=True)
+    dev = np.nan_to_num(luma[:, :rows] - row_median)
+    num = (dev * bg[:, :rows]).sum(1)
     den = bg[:, :rows].sum(1)
     prof = np.empty(num.shape, dtype=np.float64)
     for t in range(len(num)):
@@ -261,42 +298,54 @@ def _skyline_profile(luma: np.ndarray, bg: np.ndarray, rows: int) -> np.ndarray:
             continue
         vals = num[t, ok] / den[t, ok]
         prof[t] = np.interp(np.arange(w), np.nonzero(ok)[0], vals)
-    return prof
+    return prof, den / rows
 
 
-def _register(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
-    """(shift px, scale) with cur(j) ~ ref((j - c - shift) / scale + c), by grid search on SSD."""
+def _register(ref: np.ndarray, cur: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
+    """(shift px, scale) with cur(j) ~ ref((j - c - shift) / scale + c), by grid search on
+    weighted SSD; the identity wins unless another warp is clearly better."""
     w = len(ref)
     c = w / 2
     j = np.arange(w) + 0.5
     ref = ref - ref.mean()
     cur = cur - cur.mean()
-    scales = np.exp(np.linspace(-0.25, 0.25, 41))
-    shifts = np.linspace(-w / 4, w / 4, int(w * 2) + 1)
+    scales = np.exp(np.linspace(-0.15, 0.15, 31))
+    shifts = np.linspace(-w / 6, w / 6, int(w * 4 / 3) + 1)
     src = (j[None, None] - c - shifts[None, :, None]) / scales[:, None, None] + c  # (S, D, W)
     valid = (src >= 0.5) & (src <= w - 0.5)
     warped = np.interp(src, j, ref)
-    err = (((warped - cur) ** 2) * valid).sum(-1) / np.maximum(valid.sum(-1), 1)
+    wv = valid * weight[None, None]
+    err = (((warped - cur) ** 2) * wv).sum(-1) / np.maximum(wv.sum(-1), 1e-6)
     err = np.where(valid.sum(-1) >= w / 2, err, np.inf)
     a, b = np.unravel_index(np.argmin(err), err.shape)
+    a0, b0 = len(scales) // 2, len(shifts) // 2
+    if err[a, b] > REGISTER_GAIN * err[a0, b0] or err[a0, b0] < 0.05:
+        return 0.0, 1.0
     return float(shifts[b]), float(scales[a])
 
 
 def _floor_row(luma: np.ndarray, bg: np.ndarray, nominal: float) -> np.ndarray:
-    """Row (pixels, y down) of the floor line per frame: the strongest vertical edge near `nominal`."""
+    """Row (pixels, y down) of the floor line per frame: the strongest vertical edge within
+    FLOOR_SEARCH of `nominal` in the first frame, then of the previous frame's row."""
     t, h, w = luma.shape
     g = np.abs(np.diff(luma, axis=1)) * (bg[:, 1:] & bg[:, :-1])  # (T, H-1, W)
-    lo, hi = max(1, int(nominal - 0.3 * h)), min(h - 2, int(nominal + 0.3 * h))
-    prof = np.median(g[:, lo:hi], axis=2) + 1e-3 * g[:, lo:hi].mean(2)  # (T, rows)
+    prof = np.median(g, axis=2) + 1e-3 * g.mean(2)  # (T, H-1): edge between rows i and i + 1
     out = np.empty(t)
+    centre = nominal
     for k in range(t):
-        i = int(prof[k].argmax())
+        reach = FLOOR_SEARCH * h if k == 0 else FLOOR_STEP * h
+        lo, hi = max(1, int(centre - 1 - reach)), min(h - 2, int(centre - 1 + reach) + 1)
+        if lo >= hi:
+            out[k] = centre
+            continue
+        seg = prof[k, lo:hi]
+        i = int(seg.argmax())
         off = 0.0
-        if 0 < i < prof.shape[1] - 1:
-            a, b, c = prof[k, i - 1], prof[k, i], prof[k, i + 1]
+        if 0 < i < len(seg) - 1:
+            a, b, c = seg[i - 1], seg[i], seg[i + 1]
             den = a - 2 * b + c
             off = 0.5 * (a - c) / den if den < 0 else 0.0
-        out[k] = lo + i + off + 1.0  # the edge between rows i and i + 1
+        out[k] = centre = lo + i + off + 1.0
     return out
 
 
@@ -307,12 +356,12 @@ def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.nda
     bg = classes == BACKGROUND_CLASS
     nominal = h * (1 - FLOOR_VIEW_FRACTION)
     floor = _floor_row(luma, bg, nominal)
-    prof = _skyline_profile(luma, bg, int(0.75 * nominal))
+    prof, weight = _skyline_profile(luma, bg, int(0.75 * nominal))
     px = w / WORLD_WIDTH
     offset = np.zeros((t, 2))
     zoom = np.ones(t)
     for k in range(1, t):
-        shift, scale = _register(prof[0], prof[k])
+        shift, scale = _register(prof[0], prof[k], np.minimum(weight[0], weight[k]) ** 4)
         zoom[k] = max(0.2, 1 + (scale - 1) / PARALLAX)
         offset[k, 0] = -shift / (PARALLAX * px * scale)
     view_h = WORLD_WIDTH * h / w
@@ -335,7 +384,10 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     style = max(set(styles), key=styles.count)
     backgrounds = tuple(b for s, b in labels if s == style) or tuple(b for _, b in labels)
     background = max(set(backgrounds), key=backgrounds.count)
-    classes = models.pixels.classify(frames, style)  # (T, H, W)
+    classes = np.empty((t_len, h, w), dtype=np.uint8)  # each frame read with its own style's table
+    for name in set(styles):
+        sel = np.array([s == name for s in styles])
+        classes[sel] = models.pixels.classify(frames[sel], name)
     min_area = max(2.0, MIN_AREA_FRACTION * h * w)
     per_frame = [_detections(classes[k], min_area) for k in range(t_len)]
     block = pixel_block(style, w)

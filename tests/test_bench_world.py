@@ -1,0 +1,187 @@
+"""World benchmark: ground truth passes, and each deliberate corruption fails its check.
+
+Two hand-made flat scenes at 96x96, 12 fps, 2 s (25 frames): a ball moving right, a box at rest
+and a triangle falling and bouncing; and a ball passing behind a wall. Each corruption of the
+ground-truth video must fail the check that should catch it while unrelated checks still pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tenku.bench.checks import CHECKS, run_checks
+from tenku.bench.items import Item, frame_count
+from tenku.bench.parse import parse_video
+from tenku.world import ObjectSpec, OccluderSpec, SceneSpec, render
+
+W = H = 96
+FPS = 12.0
+SECONDS = 2.0
+T = frame_count(SECONDS, FPS)
+RATE_CHECKS = [c.name for c in CHECKS if c.kind == "rate"]
+
+BALL = ObjectSpec(
+    shape="ball", color="red", size="medium", motion="moving", direction="right", speed="medium", x=1.5, y=3.2
+)
+BOX = ObjectSpec(shape="box", color="blue", size="medium", motion="still", x=8.5, y=0.6)
+TRIANGLE = ObjectSpec(shape="triangle", color="green", size="large", motion="falling", x=5.0, y=4.5)
+MAIN = SceneSpec(objects=(BALL, BOX, TRIANGLE), style="flat", background="studio")
+HIDDEN = SceneSpec(
+    objects=(
+        ObjectSpec(
+            shape="ball", color="yellow", motion="moving", direction="right", speed="medium", x=1.2, y=1.2
+        ),
+    ),
+    occluders=(OccluderSpec(kind="wall", x=5.0),),
+    style="flat",
+    background="meadow",
+)
+
+
+def _frames(spec: SceneSpec) -> np.ndarray:
+    return render(spec, width=W, height=H, fps=FPS, seconds=T / FPS).frames
+
+
+def _item(spec: SceneSpec) -> Item:
+    out = render(spec, width=W, height=H, fps=FPS, seconds=T / FPS)
+    return Item(
+        split="id", index=0, seed=0, spec=spec, prompt="", frames=out.frames, state=out.state, fps=FPS
+    )
+
+
+def _scores(item: Item, frames: np.ndarray, start: int = 0) -> dict[str, list[float]]:
+    return run_checks(item, parse_video(frames, FPS), start=start)
+
+
+def _passes(scores: dict[str, list[float]], name: str) -> bool:
+    return bool(scores[name]) and min(scores[name]) == 1.0
+
+
+@pytest.fixture(scope="module")
+def main_item() -> Item:
+    return _item(MAIN)
+
+
+@pytest.fixture(scope="module")
+def hidden_item() -> Item:
+    return _item(HIDDEN)
+
+
+def test_ground_truth_passes_every_check(main_item, hidden_item):
+    for item, expected in (
+        (main_item, ("color", "shape", "count", "direction", "speed", "gravity", "floor")),
+        (hidden_item, ("color", "count", "permanence", "direction")),
+    ):
+        s = _scores(item, item.frames)
+        for name in expected:
+            assert s[name], f"{name} has no sample"
+        failing = [name for name in RATE_CHECKS if s[name] and min(s[name]) < 1.0]
+        assert failing == [], failing
+    s = _scores(main_item, main_item.frames)
+    assert max(s["velocity_error"]) < 0.05
+    assert max(s["gravity_error"]) < 0.05
+
+
+def _corrupt(name: str, item: Item) -> np.ndarray:
+    f = item.frames
+    half = T // 2
+    if name == "wrong colour":
+        return _frames(
+            MAIN.replace(objects=(BALL.__class__(**{**BALL.__dict__, "color": "purple"}), BOX, TRIANGLE))
+        )
+    if name == "wrong shape":
+        return _frames(
+            MAIN.replace(objects=(BALL, BOX.__class__(**{**BOX.__dict__, "shape": "star"}), TRIANGLE))
+        )
+    if name == "reversed motion":
+        return f[::-1].copy()
+    if name == "object deleted mid-clip":
+        return np.concatenate([f[:half], _frames(MAIN.replace(objects=(BALL, TRIANGLE)))[half:]])
+    if name == "duplicated object":
+        twin = BOX.__class__(**{**BOX.__dict__, "x": 2.5})
+        return _frames(MAIN.replace(objects=(BALL, BOX, TRIANGLE, twin)))
+    if name == "gravity flipped":
+        return f[:, ::-1].copy()
+    if name == "frames shuffled":
+        return f[np.random.default_rng(0).permutation(T)]
+    if name == "frames frozen":
+        return np.repeat(f[:1], T, axis=0)
+    if name == "style swapped halfway":
+        return np.concatenate([f[:half], _frames(MAIN.replace(style="neon"))[half:]])
+    raise AssertionError(name)
+
+
+# corruption -> (check that must fail, checks that must still pass)
+CORRUPTIONS = {
+    "wrong colour": ("color", ("count", "style", "style_stable", "gravity")),
+    "wrong shape": ("shape", ("color", "count", "style", "direction", "gravity")),
+    "reversed motion": ("direction", ("color", "shape", "count", "style")),
+    "object deleted mid-clip": ("instances", ("shape", "style", "direction", "gravity")),
+    "duplicated object": ("count", ("color", "style", "direction", "gravity")),
+    "gravity flipped": ("gravity", ("color", "shape", "count", "style")),
+    "frames shuffled": ("direction", ("color", "shape", "style", "style_stable")),
+    "frames frozen": ("direction", ("color", "shape", "count", "style", "instances")),
+    "style swapped halfway": ("style_stable", ("color", "shape", "count", "direction", "gravity")),
+}
+
+
+@pytest.mark.parametrize("name", list(CORRUPTIONS))
+def test_corruption_fails_its_check(main_item, name):
+    catch, keep = CORRUPTIONS[name]
+    s = _scores(main_item, _corrupt(name, main_item))
+    assert s[catch] and min(s[catch]) == 0.0, f"{name}: {catch} = {s[catch]}"
+    still = {k: s[k] for k in keep if not _passes(s, k)}
+    assert still == {}, f"{name}: these should still pass: {still}"
+
+
+def test_shuffled_frames_break_uniform_motion_and_gravity(main_item):
+    s = _scores(main_item, _corrupt("frames shuffled", main_item))
+    assert not s["velocity_error"] or max(s["velocity_error"]) > 0.5
+    assert not _passes(s, "gravity")
+
+
+def test_occluded_object_that_never_returns_fails_permanence(hidden_item):
+    vis = hidden_item.state.visible_fraction[:, 0]
+    gone = int(np.argmax(vis < 0.05))
+    empty = _frames(
+        HIDDEN.replace(objects=(HIDDEN.objects[0].__class__(**{**HIDDEN.objects[0].__dict__, "x": 5.0}),))
+    )
+    frames = hidden_item.frames.copy()
+    frames[gone:] = empty[gone:]  # the ball stays behind the wall: from then on it is never seen
+    s = _scores(hidden_item, frames)
+    assert s["permanence"] == [0.0]
+    assert _passes(s, "color") and _passes(s, "style")
+
+
+def test_continuation_ground_truth(main_item):
+    s = _scores(main_item, main_item.frames, start=6)
+    assert s["velocity_error"] and max(s["velocity_error"]) < 0.05
+    assert _passes(s, "direction") and _passes(s, "count")
+
+
+def test_h264_ceiling_and_report(main_item, tmp_path):
+    from tenku.bench.generators import load_transform
+    from tenku.bench.report import format_table, summarize, to_json
+
+    frames = load_transform("h264:18")(main_item.frames, FPS)
+    assert frames.shape == main_item.frames.shape
+    res = [_scores(main_item, frames)]
+    row = summarize(res)
+    assert row["color"].mean == 1.0 and row["color"].low <= 1.0 <= row["color"].high
+    table = format_table({"ceiling": row})
+    assert "color (pass rate)" in table and "velocity_error" in table
+    assert to_json(tmp_path / "w.json", settings={"n": 1}, rows={"ceiling": row}, items=[]).exists()
+
+
+def test_cli_smoke(tmp_path, capsys):
+    from tenku.cli import main
+
+    out = tmp_path / "w.json"
+    assert main(["bench", "world", "--n", "2", "--split", "combo", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "permanence" in text and "elapsed" in text
+    import json
+
+    data = json.loads(out.read_text())
+    assert data["settings"]["n"] == 2 and "floor" in data["rows"]
