@@ -148,7 +148,7 @@ class Block(nn.Module):
         self.cross_k_norm = QKNorm(cfg.head_dim, cfg.eps) if cfg.qk_norm else nn.Identity()
         self.cross_proj = nn.Linear(d, d)
         self.norm3 = nn.LayerNorm(d, elementwise_affine=False, eps=cfg.eps)
-        self.mlp = nn.Sequential(nn.Linear(d, hidden), nn.GELU(approximate="tanh"), nn.Linear(hidden, d))
+        self.mlp = nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Linear(hidden, d))
         self.modulation = nn.Linear(d, 6 * d)
 
     def self_attention(self, h: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -218,9 +218,7 @@ class DiT(nn.Module):
         d = cfg.width
         pt, ph, pw = cfg.patch_size
         self.patch_embed = nn.Linear(pt * ph * pw * cfg.in_channels, d)
-        self.text_proj = nn.Sequential(
-            nn.Linear(cfg.text_dim, d), nn.GELU(approximate="tanh"), nn.Linear(d, d)
-        )
+        self.text_proj = nn.Sequential(nn.Linear(cfg.text_dim, d), nn.GELU(), nn.Linear(d, d))
         self.text_pool = nn.Linear(d, d)
         self.t_embed = Embedder(cfg.freq_dim, d)
         self.fps_embed = Embedder(cfg.freq_dim, d)
