@@ -88,9 +88,13 @@ def sample(
     solver: str = "euler",
     cond_latents: torch.Tensor | None = None,
     cond_mask: torch.Tensor | None = None,
+    start: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
     """Integrate from `noise` (t = 1) to latents (t = 0).
+
+    start < 1 integrates from t = start instead (SDEdit: `noise` is then an input already noised
+    to that level); the shifted schedule is scaled into [0, start].
 
     cond_mask (B, T): bool (True = frame given, held clean at t = 0) or float (per-frame
     conditioning timestep; frames below 1 are held at (1 - s) * cond + s * noise and fed to the
@@ -102,7 +106,9 @@ def sample(
     if noise.ndim != 5:
         raise ValueError(f"noise must be (B, C, T, H, W), got shape {tuple(noise.shape)}")
     held, level = _cond_levels(noise, cond_latents, cond_mask)
-    ts = schedule(steps, shift=shift).tolist()
+    if not 0 < start <= 1:
+        raise ValueError(f"start must be in (0, 1], got {start}")
+    ts = (schedule(steps, shift=shift) * start).tolist()
     b, _, frames = noise.shape[:3]
     if held is not None:
         hold = held[:, None, :, None, None]  # (B, 1, T, 1, 1)

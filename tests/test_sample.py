@@ -134,3 +134,19 @@ def test_progress_and_errors():
             cond_latents=noise,
             cond_mask=torch.ones(1, 3, dtype=torch.bool),
         )
+
+
+def test_start_below_one_integrates_from_start():
+    """SDEdit: from t = start the constant field moves x by start * v, over a schedule scaled to start."""
+    seen = []
+
+    def model_fn(x, t, cond):
+        seen.append(t[0, 0].item())
+        return torch.full_like(x, 2.0)
+
+    noisy = torch.randn(1, 2, 3, 2, 2)
+    out = sample(model_fn, noisy, steps=4, shift=3.0, guidance=1.0, start=0.5)
+    torch.testing.assert_close(out, noisy - 0.5 * 2.0)
+    assert seen[0] == pytest.approx(0.5) and max(seen) <= 0.5
+    with pytest.raises(ValueError, match="start"):
+        sample(model_fn, noisy, steps=4, shift=1.0, guidance=1.0, start=0.0)
