@@ -11,11 +11,11 @@ import argparse
 import sys
 
 from tenku import __version__
-from tenku.cli import bench, cache, safety, train, verify, world
+from tenku.cli import bench, cache, generate, safety, train, verify, world
 from tenku.cli import serve as serve_cmd
 
 # Subcommand groups, in the order `tenku --help` lists them.
-COMMANDS = (train, cache, verify, bench, safety, serve_cmd, world)
+COMMANDS = (generate, train, cache, verify, bench, safety, serve_cmd, world)
 
 
 class CommandError(Exception):
