@@ -1,0 +1,12 @@
+"""The world benchmark (`tenku bench world`): scores any video generator against the world.
+
+- `items`: seeded benchmark items per split (spec -> prompt, ground-truth frames and state).
+- `generators`: the `VideoGenerator` protocol, `ground-truth`, checkpoints, and the ceiling's
+  video transforms (`h264[:CRF]`, `vae:CHECKPOINT`).
+- `classify`: per-style pixel colour tables and the style model, fitted on renders and shipped
+  as `classifiers.safetensors` (`tenku bench world --fit-parser` refits them).
+- `parse`: frames -> objects (segmentation, tracks with identities, shape, size), camera, style.
+- `motion`: velocity and gravity fits, ground-truth events (collisions, occlusions).
+- `checks`: every check as a function of (item, parsed video) -> samples.
+- `runner`, `report`: generate, parse, check; means with bootstrap 95 % intervals, tables, JSON.
+"""
