@@ -206,3 +206,30 @@ def test_vae_then_dit_then_export_cli(folder, tmp_path):
     from tenku.pipeline import load_checkpoint
 
     assert load_checkpoint(out)[1] == mcfg
+
+
+def test_cache_then_train_dit_from_cache(folder, tmp_path):
+    vae = tmp_path / "vae"
+    assert main(_vae_args(folder, vae, 2)) == 0
+    cache = tmp_path / "cache"
+    args = [
+        "cache",
+        "--data",
+        str(folder),
+        "--vae",
+        str(vae),
+        "--out",
+        str(cache),
+        "--clips",
+        "6",
+        "--batch",
+        "3",
+    ]
+    assert main([*args, "--bucket", "5x16x16", "--shard-size", "4"]) == 0
+    index = json.loads((cache / "index.json").read_text())
+    assert [len(s["captions"]) for s in index["shards"]] == [4, 2]
+    assert index["shards"][0]["shape"] == [4, 2, 4, 4]
+    run = tmp_path / "dit"
+    args = ["train", "dit", "--preset", "test", "--data", f"cache:{cache}", "--out", str(run), "--steps", "2"]
+    assert main([*args, "--batch", "2", "--sample-every", "0", "--no-progress", "--threads", "1"]) == 0
+    assert len(_losses(run)) == 2
