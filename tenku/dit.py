@@ -160,7 +160,7 @@ class Block(nn.Module):
         out = self.attention(q, k, v.transpose(1, 2))  # (B, heads, N, hd)
         return self.proj(out.transpose(1, 2).reshape(b, n, d))  # (B, N, D)
 
-    def cross_attention(self, h: torch.Tensor, ctx: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def cross_attention(self, h: torch.Tensor, ctx: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         b, n, d = h.shape
         hd = d // self.heads
         q = self.cross_q_norm(self.cross_q(h).view(b, n, self.heads, hd)).transpose(1, 2)  # (B, heads, N, hd)
@@ -175,7 +175,7 @@ class Block(nn.Module):
         x: torch.Tensor,
         c: torch.Tensor,
         ctx: torch.Tensor,
-        mask: torch.Tensor,
+        mask: torch.Tensor | None,
         rope: tuple[torch.Tensor, torch.Tensor],
     ) -> torch.Tensor:
         """x (B, N, D) with N = T*S tokens; c (B, T, D) per-frame condition (after SiLU)."""
@@ -314,7 +314,9 @@ class DiT(nn.Module):
         ctx = self.text_proj(text)  # (B, L, D)
         t_tok = t.float().view(t.shape[0], grid[0], pt).mean(-1)  # (B, T') one timestep per token frame
         c = self.condition(t_tok, (x.shape[3], x.shape[4]), ctx, text_mask, fps)  # (B, T', D)
-        mask = text_mask[:, None, None, :]  # (B, 1, 1, L)
+        mask = (
+            None if bool(text_mask.all()) else text_mask[:, None, None, :]
+        )  # (B, 1, 1, L); None: no padding
         rope = self.rope.get(
             grid,
             x.device,

@@ -3,12 +3,12 @@
     tenku bench speed [--preset tiny] [--frames 17 --size 64x64 | --latent C,T,H,W] [--repeats N]
                       [--threads N] [--no-wan]
 
-Prints the machine, parameter counts, the DiT forward (median ms and tokens/s) in fp32 and under
+Prints the machine, parameter counts, the DiT forward (best and median ms of --repeats, tokens/s) in fp32 and under
 bf16 autocast, VAE encode/decode seconds for the clip, end-to-end seconds for the clip with the
 preset's default steps and guidance (text encode + sampling + decode; random weights), and the
 same DiT forward of diffusers' `WanTransformer3DModel` built with the same width, depth, heads,
 patch size, MLP width and text dim on the same latent, with the ratio Wan / tenku (> 1: tenku is
-faster).
+faster). The two DiTs are timed in alternation so that other load on the machine hits both alike.
 """
 
 from __future__ import annotations
@@ -55,16 +55,18 @@ def _machine() -> str:
     )
 
 
-def _time(fn, repeats: int) -> float:
-    """Median seconds of fn() after two warm-up calls."""
-    fn()
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+def _time(fns: dict, repeats: int) -> dict[str, tuple[float, float]]:
+    """Best and median seconds of each fn, calls interleaved so load changes hit all alike."""
+    for fn in fns.values():
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: (min(ts), statistics.median(ts)) for name, ts in times.items()}
 
 
 def _shape(args, cfg) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
@@ -86,12 +88,12 @@ def _shape(args, cfg) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
     return (args.frames, height, width), vae.latent_shape(args.frames, height, width)
 
 
-def _wan(cfg, latent, text, repeats: int, autocast: bool):
-    import torch
+def _wan(cfg):
+    """diffusers' WanTransformer3DModel with the preset's width, depth, heads, patch, MLP and text dim."""
     from diffusers import WanTransformer3DModel
 
     d = cfg.dit
-    model = WanTransformer3DModel(
+    return WanTransformer3DModel(
         patch_size=d.patch_size,
         num_attention_heads=d.heads,
         attention_head_dim=d.head_dim,
@@ -102,14 +104,6 @@ def _wan(cfg, latent, text, repeats: int, autocast: bool):
         ffn_dim=int(d.width * d.mlp_ratio),
         num_layers=d.depth,
     ).eval()
-    t = torch.full((latent.shape[0],), 500.0)
-    params = sum(p.numel() for p in model.parameters())
-
-    def fwd():
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-            model(latent, t, text, return_dict=False)
-
-    return params, _time(fwd, repeats)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,15 +138,41 @@ def run(args: argparse.Namespace) -> int:
     ts = torch.full((1, t), 0.5)
     text = torch.randn(1, args.text_tokens, cfg.dit.text_dim)
     mask = torch.ones(1, args.text_tokens, dtype=torch.bool)
+    wan = None
+    if not args.no_wan:
+        try:
+            wan = _wan(cfg)
+        except ImportError:
+            print("diffusers is not installed: no Wan comparison (pip install diffusers)")
+    fps = torch.tensor([float(cfg.fps)])
     ours = {}
     for name, autocast in (("fp32", False), ("bf16", True)):
 
-        def fwd(autocast=autocast):
+        def run_ours(autocast=autocast):
             with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-                dit(latent, ts, text, mask, fps=torch.tensor([float(cfg.fps)]))
+                dit(latent, ts, text, mask, fps=fps)
 
-        ours[name] = _time(fwd, args.repeats)
-        print(f"DiT forward {name}: {ours[name] * 1e3:8.1f} ms  {tokens / ours[name]:10.0f} tokens/s")
+        def run_wan(autocast=autocast):
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+                wan(latent, torch.full((1,), 500.0), text, return_dict=False)
+
+        fns = {"tenku": run_ours} if wan is None else {"tenku": run_ours, "wan": run_wan}
+        res = _time(fns, args.repeats)
+        (best, median), ours[name] = res["tenku"], res["tenku"][0]
+        print(
+            f"DiT forward {name}: {best * 1e3:8.1f} ms (median {median * 1e3:.1f})  {tokens / best:8.0f} tokens/s"
+        )
+        if wan is not None:
+            wbest, wmed = res["wan"]
+            print(
+                f"  Wan DiT {name}:  {wbest * 1e3:8.1f} ms (median {wmed * 1e3:.1f})  "
+                f"Wan / tenku = {wbest / best:.2f}x"
+            )
+    if wan is not None:
+        n_wan = sum(p.numel() for p in wan.parameters())
+        print(
+            f"  (Wan built with the same width, depth, heads, patch, MLP and text dim: {n_wan / 1e6:.2f} M params)"
+        )
 
     video = torch.rand(1, 3, frames, height, width) * 2 - 1
     with torch.no_grad():
@@ -194,17 +214,4 @@ def run(args: argparse.Namespace) -> int:
         f"DiT in {best}; text encoder load {load:.2f} s not included)"
     )
 
-    if args.no_wan:
-        return 0
-    try:
-        import diffusers  # noqa: F401
-    except ImportError:
-        print("diffusers is not installed: no Wan comparison (pip install diffusers)")
-        return 0
-    for name, autocast in (("fp32", False), ("bf16", True)):
-        params, wan = _wan(cfg, latent, text, args.repeats, autocast)
-        print(
-            f"Wan DiT forward {name}: {wan * 1e3:8.1f} ms ({params / 1e6:.2f} M params, same width/depth/heads/"
-            f"patch/MLP/text dim) -> Wan / tenku = {wan / ours[name]:.2f}x"
-        )
     return 0
