@@ -312,18 +312,13 @@ class DiT(nn.Module):
         grid = (x.shape[2] // pt, x.shape[3] // ph, x.shape[4] // pw)  # token grid (T', H', W')
         tokens = self.patch_embed(patchify(x, self.cfg.patch_size))  # (B, N, D)
         ctx = self.text_proj(text)  # (B, L, D)
-        t_tok = t.float().view(t.shape[0], grid[0], pt).mean(-1)  # (B, T') one timestep per token frame
+        t_tok = t.float().reshape(t.shape[0], grid[0], pt).mean(-1)  # (B, T') one timestep per token frame
         c = self.condition(t_tok, (x.shape[3], x.shape[4]), ctx, text_mask, fps)  # (B, T', D)
-        mask = (
-            None if bool(text_mask.all()) else text_mask[:, None, None, :]
-        )  # (B, 1, 1, L); None: no padding
-        rope = self.rope.get(
-            grid,
-            x.device,
-            torch.get_autocast_dtype(x.device.type)
-            if torch.is_autocast_enabled(x.device.type)
-            else tokens.dtype,
-        )
+        # (B, 1, 1, L) key padding mask; None when nothing is padded (SDPA's unmasked path)
+        mask = None if bool(text_mask.all()) else text_mask[:, None, None, :]
+        autocast = torch.is_autocast_enabled(x.device.type)
+        dtype = torch.get_autocast_dtype(x.device.type) if autocast else tokens.dtype
+        rope = self.rope.get(grid, x.device, dtype)  # cos, sin (N, head_dim/2)
         for block in self.blocks:
             if self.checkpointing and torch.is_grad_enabled():
                 tokens = checkpoint(block, tokens, c, ctx, mask, rope, use_reentrant=False)

@@ -172,3 +172,19 @@ def test_large_presets_parameter_counts():
         assert _count(DiT, PRESETS[name].dit) / 1e9 == pytest.approx(dit_b, rel=0.01), name
         assert _count(VideoVAE, PRESETS[name].vae) / 1e9 == pytest.approx(vae_b, rel=0.01), name
     assert _count(DiT, PRESETS["large"].dit) > 1.2e9
+
+
+def test_per_sample_timestep_and_temporal_patch(test_preset):
+    from dataclasses import replace
+
+    model = DiT(test_preset.dit)
+    _randomize(model)
+    x, t, text, mask = _inputs(test_preset.dit)
+    per_sample = torch.tensor([0.3, 0.7])
+    torch.testing.assert_close(
+        model(x, per_sample, text, mask), model(x, per_sample[:, None].expand(2, 3), text, mask)
+    )
+    model2 = DiT(replace(test_preset.dit, patch_size=(2, 2, 2)))
+    _randomize(model2)
+    x2, t2, text2, mask2 = _inputs(test_preset.dit, t=4, h=4, w=6)
+    assert model2(x2, t2, text2, mask2).shape == x2.shape
