@@ -7,6 +7,7 @@ tenku train dit ... --resume                                             # conti
 tenku train dit ... --config overrides.toml                              # any TrainConfig field
 torchrun --nproc_per_node=2 -m tenku.cli train dit ... --dist fsdp
 tenku train export runs/dit --out ckpt/tenku-tiny
+tenku train recipe tenku-tiny [--out runs/recipe-tenku-tiny] [--install] [--status]   # VAE, DiT, export
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("train", help="train the VAE or the DiT; export a checkpoint")
-    what = parser.add_subparsers(dest="train_what", required=True, metavar="{vae,dit,export}")
+    what = parser.add_subparsers(dest="train_what", required=True, metavar="{vae,dit,export,recipe}")
     for name in ("vae", "dit"):
         p = what.add_parser(name, help=f"train the {name.upper()}")
         _add_run_args(p)
@@ -58,6 +59,13 @@ def add_parser(sub) -> None:
     p.add_argument("run_dir", help="DiT run directory")
     p.add_argument("--out", required=True, help="checkpoint directory to write")
     p.set_defaults(func=export_cmd)
+    p = what.add_parser("recipe", help="train a shipped model from nothing (resumable), then export it")
+    p.add_argument("name", help="recipe name, e.g. tenku-tiny")
+    p.add_argument("--out", default=None, help="recipe directory (default runs/recipe-NAME)")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--install", action="store_true", help="export into the package (tenku/models/NAME)")
+    p.add_argument("--status", action="store_true", help="print each stage's progress and exit")
+    p.set_defaults(func=recipe_cmd)
 
 
 def config_from_args(args) -> object:
@@ -114,4 +122,18 @@ def export_cmd(args) -> int:
 
     out = export(args.run_dir, args.out)
     print(f"tenku train export: wrote {out}")
+    return 0
+
+
+def recipe_cmd(args) -> int:
+    from pathlib import Path
+
+    from tenku.recipe import run_recipe, status
+
+    root = Path(args.out or f"runs/recipe-{args.name}")
+    if args.status:
+        print("\n".join(status(args.name, root)))
+        return 0
+    out = run_recipe(args.name, root, threads=args.threads, install=args.install)
+    print(f"tenku train recipe: exported {out}")
     return 0
