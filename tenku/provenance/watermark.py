@@ -1,39 +1,41 @@
-"""Invisible watermark: a keyed 48-bit spread-spectrum code in the luma of every frame.
+"""Invisible watermark: a keyed, convolutionally coded 32-bit payload in the luma of every frame.
 
 Contract:
 - `embed_watermark(frames, key, payload)` adds one frame-independent luma pattern that carries a
-  32-bit payload plus a CRC-16 (48 code bits) to every frame; PSNR stays near `psnr_db` (42 dB).
+  32-bit payload plus a CRC-24 to every frame; PSNR stays near `psnr_db` (40.5 dB, so >= 40
+  after rounding).
 - `detect_watermark(frames, key)` needs no original, no frame alignment and no frame rate: it
   averages the brightness/contrast-normalised luma of whatever frames it is given (any count, any
   order, any resolution), so dropped, trimmed and resampled frames and brightness/contrast
   changes do not matter. It returns the payload, a score and a false-positive probability.
 
-Scheme (version 1). The luma is resized to a square embedding grid of G x G (G = 64 for videos
-whose short side is below 128 pixels, else 128; the detector tries both). Each code bit owns an
-odd number N of the grid's 2-D DCT coefficients in a low/mid band (u, v < 0.3 G, radius >= 0.06 G:
-below half the Nyquist rate, so it survives a 0.5x downscale, and above the lowest frequencies
-where image content lives). The key picks which coefficients and a +/-1 sign for each; bit b
-adds +sign (b = 1) or -sign (b = 0) to its coefficients. The pattern is the inverse DCT, upsampled
+Scheme (version 2). The 32 payload bits and their CRC-24 (56 bits) are coded by a rate-1/3,
+constraint-length-7 convolutional code (6 zero tail bits: 186 coded bits). The luma is resized
+to a square embedding grid of G x G (G = 64 for videos whose short side is below 128 pixels,
+else 128; the detector tries both). Every 2-D DCT coefficient of the grid in a low/mid band
+(u, v < 0.3 G, radius >= 0.06 G: below half the Nyquist rate, so it survives a 0.5x downscale,
+and above the lowest frequencies where image content lives) carries one coded bit: the key
+shuffles the band, deals the coefficients round-robin to the 186 coded bits and gives each a
++/-1 sign; bit b adds +sign (b = 1) or -sign (b = 0). The pattern is the inverse DCT, upsampled
 to the frame and added equally to R, G and B (so only luma changes), scaled per frame to the
-target PSNR, with less strength where pixels are near 0 or 255 (an optional texture mask).
+target PSNR, with more energy where the content works against a coefficient (informed embedding).
 
-Detection and calibration. For each bit, z = sum_j sign_j * sgn(c_j) over its N coefficients
-c_j of the averaged frame, where sgn(c_j) = +/-1 is the sign of the observed coefficient. With
-no watermark of this key, the key's signs are independent fair coins whatever the content is,
-so |z| has the exact law of |2 Binomial(N, 1/2) - N| and the 48 decoded bits are uniform and
-independent of the magnitudes. A detection needs (1) the CRC-16 of the decoded 32 bits to match
-(chance 2^-16; when it fails, one or two of the 6 weakest bits are flipped and it is tried again,
-22 words in all) and (2) the score S = sum |z| to reach an exact binomial tail. The false-positive
-probability reported is `len(GRIDS) * 22 * 2^-16 * P(S_null >= S)`: exact tails, union bounds over
-the grids and the tried words, for a random key on any fixed content; `found` means it is at most
-`max_false_positive`.
+Detection and calibration. The detector sums the normalised frames on each grid and takes the
+DCT. A coefficient c_j votes for its coded bit with sign_j * sign(c_j) * min(1, 2 a / |c_j|),
+where a is the embedded amplitude: informed embedding leaves the watermark's coefficients near
++/-a, so a much larger one is host content and says less. A Viterbi decoder finds the codeword
+of highest correlation with the votes. With no watermark of this key, the key's signs are
+independent fair coins whatever the content is (the votes use no key otherwise); flipping them
+by any codeword keeps their law and moves the decoded word by that codeword (the code is
+linear), so the decoded 56 bits are uniform and the CRC-24 matches with probability exactly
+2^-24, whatever the content. `found` needs the CRC to match; the false-positive probability
+reported is `len(GRIDS) * 2^-24` = 1.2e-7 (union bound over the grids tried).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,27 +44,32 @@ import numpy as np
 from PIL import Image
 
 PAYLOAD_BITS = 32  # bits the caller chooses
-CRC_BITS = 16  # CRC-16/CCITT over the payload: error detection
-CODE_BITS = PAYLOAD_BITS + CRC_BITS  # bits embedded
+CRC_BITS = 24  # CRC-24/OpenPGP over the payload: error detection, and the false-positive rate
+CRC_POLY, CRC_INIT = 0x864CFB, 0xB704CE
+CODE_BITS = PAYLOAD_BITS + CRC_BITS  # information bits fed to the convolutional code
+CONV_POLYS = (0o133, 0o171, 0o165)  # rate-1/3, constraint length 7 generators
+CONV_MEMORY = 6  # constraint length - 1: zero tail bits that return the encoder to state 0
+CODED_BITS = (CODE_BITS + CONV_MEMORY) * len(CONV_POLYS)  # bits embedded: 186
 GRIDS = (64, 128)  # square embedding grids; the detector tries each
 BAND = (0.06, 0.3)  # (min radius, max u and v) of the DCT band, as fractions of the grid size
-SCHEME = "tenku-watermark-v1"
+PSNR_DB = 40.5  # default strength: target PSNR per frame before rounding (>= 40 dB after it)
+VOTE_REACH = 2.0  # a coefficient votes with full weight up to this many embedded amplitudes
+SCHEME = "tenku-watermark-v2"
 TENKU_TAG = 0x74  # top 8 payload bits of tenku's own ids ("t"); the low 24 are minutes since EPOCH
 EPOCH = 1735689600  # 2025-01-01T00:00:00Z
-FLIP_WEAKEST = 6  # when the CRC fails, retry flipping one or two of this many weakest bits
-FLIP_CANDIDATES = 1 + FLIP_WEAKEST + FLIP_WEAKEST * (FLIP_WEAKEST - 1) // 2  # words tried: 22
 INFORMED_CAP = 6.0  # informed embedding fixes a wrong-signed coefficient when |host| <= this x a
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+FALSE_POSITIVE = len(GRIDS) * 2.0**-CRC_BITS  # chance a clip without the watermark is found
 
 
 @dataclass(frozen=True, kw_only=True)
 class WatermarkResult:
     found: bool  # CRC matched and false_positive <= the threshold asked for
     payload: int | None  # the 32-bit payload when found, else None
-    score: float  # mean agreement of coefficient signs with the decoded code, 0 (none) .. 1 (all)
-    false_positive: float  # probability that a clip without this watermark scores this well
-    bits: np.ndarray  # (48,) uint8 decoded code bits (payload then CRC) of the best grid, after any flips
-    raw_bits: np.ndarray  # (48,) uint8 hard decisions before any flip (for bit-accuracy figures)
+    score: float  # correlation of the votes with the decoded codeword, -1 .. 1 (0: none)
+    false_positive: float  # probability that a clip without this watermark is found (CRC chance)
+    bits: np.ndarray  # (56,) uint8 decoded payload + CRC bits of the best grid
+    raw_bits: np.ndarray  # (186,) uint8 hard decisions on the coded bits (channel bit accuracy)
     grid: int  # embedding grid that gave the best result
     crc_ok: bool  # the decoded CRC matched the decoded payload
 
@@ -71,15 +78,15 @@ class WatermarkResult:
         return self.false_positive
 
 
-def crc16(bits: np.ndarray) -> np.ndarray:
-    """CRC-16/CCITT (poly 0x1021, init 0xFFFF) of a bit array, returned as 16 bits MSB first."""
-    reg = 0xFFFF
+def crc24(bits: np.ndarray) -> np.ndarray:
+    """CRC-24/OpenPGP (poly 0x864CFB, init 0xB704CE) of a bit array, as 24 bits MSB first."""
+    reg = CRC_INIT
     for b in np.asarray(bits, dtype=np.uint8):
-        top = ((reg >> 15) & 1) ^ int(b)
-        reg = (reg << 1) & 0xFFFF
+        top = ((reg >> 23) & 1) ^ int(b)
+        reg = (reg << 1) & 0xFFFFFF
         if top:
-            reg ^= 0x1021
-    return np.array([(reg >> (15 - i)) & 1 for i in range(16)], dtype=np.uint8)
+            reg ^= CRC_POLY
+    return np.array([(reg >> (23 - i)) & 1 for i in range(24)], dtype=np.uint8)
 
 
 def int_to_bits(value: int, n: int) -> np.ndarray:
@@ -91,7 +98,7 @@ def bits_to_int(bits: np.ndarray) -> int:
 
 
 def encode_payload(payload: int | Sequence[int]) -> np.ndarray:
-    """32-bit payload (an int, or a sequence of 32 zeros/ones) -> (48,) code bits with CRC."""
+    """32-bit payload (an int, or a sequence of 32 zeros/ones) -> (56,) payload + CRC-24 bits."""
     if isinstance(payload, int | np.integer):
         if not 0 <= int(payload) < 2**PAYLOAD_BITS:
             raise ValueError(f"payload must be an integer in [0, 2**{PAYLOAD_BITS}), got {payload}")
@@ -101,7 +108,61 @@ def encode_payload(payload: int | Sequence[int]) -> np.ndarray:
         if bits.shape != (PAYLOAD_BITS,) or not np.isin(bits, (0, 1)).all():
             raise ValueError(f"payload bits must be {PAYLOAD_BITS} values of 0 or 1, got {bits.tolist()}")
         bits = bits.astype(np.uint8)
-    return np.concatenate([bits, crc16(bits)])
+    return np.concatenate([bits, crc24(bits)])
+
+
+@functools.lru_cache(maxsize=1)
+def _trellis() -> tuple[np.ndarray, np.ndarray]:
+    """Conv-code outputs (64 states, 2 inputs, 3) as 0/1 and next states (64, 2).
+
+    The state holds the last 6 input bits, newest in bit 5; shifting in u gives register
+    (u << 6) | state and next state register >> 1.
+    """
+    states = np.arange(2**CONV_MEMORY)
+    out = np.zeros((len(states), 2, len(CONV_POLYS)), dtype=np.uint8)
+    nxt = np.zeros((len(states), 2), dtype=np.int64)
+    for u in (0, 1):
+        reg = (u << CONV_MEMORY) | states
+        nxt[:, u] = reg >> 1
+        for k, poly in enumerate(CONV_POLYS):
+            out[:, u, k] = [bin(int(r) & poly).count("1") & 1 for r in reg]
+    return out, nxt
+
+
+def conv_encode(info: np.ndarray) -> np.ndarray:
+    """(56,) information bits -> (186,) coded bits (zero-tailed, rate 1/3)."""
+    out, nxt = _trellis()
+    state, coded = 0, []
+    for u in np.concatenate([np.asarray(info, dtype=np.int64), np.zeros(CONV_MEMORY, np.int64)]):
+        coded.append(out[state, u])
+        state = nxt[state, u]
+    return np.concatenate(coded)
+
+
+def viterbi(votes: np.ndarray) -> tuple[np.ndarray, float]:
+    """Soft votes (186,) (positive: bit 1) -> (56,) information bits of the codeword c with the
+    highest correlation sum_i votes_i (2 c_i - 1), and that correlation (maximum likelihood)."""
+    out, _ = _trellis()
+    n_states, rate = out.shape[0], len(CONV_POLYS)
+    nxt_states = np.arange(n_states)
+    u = nxt_states >> (CONV_MEMORY - 1)  # the input bit that leads into each state
+    prev = ((nxt_states & (n_states // 2 - 1)) << 1)[:, None] | np.array([0, 1])  # (64, 2) predecessors
+    branch_signs = 2.0 * out[prev, u[:, None]] - 1.0  # (64, 2, 3) outputs on each incoming branch
+    steps = votes.reshape(-1, rate)  # (62, 3)
+    metric = np.full(n_states, -np.inf)
+    metric[0] = 0.0
+    choice = np.zeros((len(steps), n_states), dtype=np.int64)  # which predecessor won
+    for t, v in enumerate(steps):
+        cand = metric[prev] + branch_signs @ v  # (64, 2)
+        if t >= CODE_BITS:
+            cand[u == 1] = -np.inf  # tail bits are zeros
+        choice[t] = cand.argmax(axis=1)
+        metric = cand[nxt_states, choice[t]]
+    state, info = 0, np.zeros(len(steps), dtype=np.uint8)
+    for t in range(len(steps) - 1, -1, -1):
+        info[t] = u[state]
+        state = prev[state, choice[t, state]]
+    return info[:CODE_BITS], float(metric[0])
 
 
 def make_payload(when: float | None = None) -> int:
@@ -137,26 +198,24 @@ def _dct_matrix(n: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _band(grid: int) -> tuple[np.ndarray, int]:
-    """Flat indices of the (G, G) DCT band and N, the odd number of coefficients per code bit."""
+def _band(grid: int) -> np.ndarray:
+    """Flat indices of the (G, G) DCT band's coefficients."""
     u = np.arange(grid)[:, None]
     v = np.arange(grid)[None, :]
     in_band = (np.hypot(u, v) >= BAND[0] * grid) & (u < BAND[1] * grid) & (v < BAND[1] * grid)
-    candidates = np.flatnonzero(in_band)
-    per_bit = len(candidates) // CODE_BITS
-    per_bit -= 1 - per_bit % 2  # odd, so a bit's vote never ties
-    return candidates, per_bit
+    return np.flatnonzero(in_band)
 
 
 @functools.lru_cache(maxsize=16)
-def _layout(key: str, grid: int) -> tuple[np.ndarray, np.ndarray]:
-    """Keyed coefficient layout: (48, N) flat indices into the (G, G) DCT and (48, N) +/-1 signs."""
-    candidates, per_bit = _band(grid)
+def layout(key: str, grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keyed layout of the band: (M,) flat DCT indices, (M,) coded-bit numbers, (M,) +/-1 signs."""
+    candidates = _band(grid)
     seed = int.from_bytes(hashlib.sha256(f"{SCHEME}|{key}|{grid}".encode()).digest()[:8], "big")
     rng = np.random.default_rng(seed)
-    index = rng.permutation(candidates)[: CODE_BITS * per_bit].reshape(CODE_BITS, per_bit)
-    signs = rng.choice(np.array([-1.0, 1.0]), size=index.shape)
-    return index, signs
+    index = rng.permutation(candidates)
+    bit = np.arange(len(index)) % CODED_BITS
+    signs = rng.choice(np.array([-1.0, 1.0]), size=len(index))
+    return index, bit, signs
 
 
 def _resize(image: np.ndarray, width: int, height: int, method: Image.Resampling) -> np.ndarray:
@@ -179,8 +238,9 @@ def luma(frames: np.ndarray) -> np.ndarray:
     return frames.astype(np.float32) @ LUMA
 
 
-def _host_votes(frames: np.ndarray, grid: int) -> np.ndarray:
-    """(G*G,) DCT of the host as the detector sees it, in units of one grid-luma step of pattern."""
+def normalised_mean(frames: np.ndarray, grid: int) -> tuple[np.ndarray, float]:
+    """Sum over frames of each frame's luma on the (G, G) grid made zero-mean unit-variance,
+    and the gain: what a static pattern of one grey level adds to that sum."""
     acc = np.zeros((grid, grid), dtype=np.float64)
     gain = 0.0
     for y in luma(frames):
@@ -188,28 +248,33 @@ def _host_votes(frames: np.ndarray, grid: int) -> np.ndarray:
         scale = max(float(g.std()), 1e-6)
         acc += (g - g.mean()) / scale
         gain += 1.0 / scale  # a static pattern of 1 grey level adds 1/scale per frame
-    d = _dct_matrix(grid)
-    return (d @ acc @ d.T).ravel() / gain
+    return acc, gain
+
+
+def coefficients(mean_luma: np.ndarray) -> np.ndarray:
+    """(G*G,) DCT of a `normalised_mean` sum."""
+    d = _dct_matrix(mean_luma.shape[0])
+    return (d @ mean_luma @ d.T).ravel()
 
 
 def code_pattern(
-    key: str, grid: int, code: np.ndarray, host: np.ndarray | None = None, rms: float = 1.0
+    key: str, grid: int, coded: np.ndarray, host: np.ndarray | None = None, rms: float = 1.0
 ) -> np.ndarray:
-    """(G, G) spatial pattern with unit RMS carrying the 48 code bits.
+    """(G, G) spatial pattern with unit RMS carrying the 186 coded bits.
 
-    host: the host's coefficients from `_host_votes` (informed embedding), for a pattern that
-    will be scaled to `rms` grey levels. Without it every
-    coefficient gets the same amplitude a. With it, a coefficient whose host value has the wrong
-    sign gets |host| + a (so the detector sees +a with the right sign) when that costs at most
-    INFORMED_CAP * a, and a is chosen by bisection to keep the same total energy.
+    host: the host's (G*G,) DCT in grey levels (informed embedding), for a pattern that will be
+    scaled to `rms` grey levels. Without it every coefficient gets the same amplitude a. With it,
+    a coefficient whose host value has the wrong sign gets |host| + a (so the detector sees +a
+    with the right sign) when that costs at most INFORMED_CAP * a, and a is chosen by bisection
+    to keep the same total energy.
     """
-    index, signs = _layout(key, grid)
-    want = signs * (2.0 * code[:, None] - 1.0)  # (48, N) desired sign of each coefficient
+    index, bit, signs = layout(key, grid)
+    want = signs * (2.0 * coded[bit] - 1.0)  # (M,) desired sign of each coefficient
     budget = float(index.size)  # energy of the uniform pattern with a = 1
     if host is None:
         amp = np.ones_like(want)
     else:
-        h = host[index] * np.sqrt(budget) / (rms * grid)  # (48, N) in units of the uniform amplitude
+        h = host[index] * np.sqrt(budget) / (rms * grid)  # (M,) in units of the uniform amplitude
         wrong = np.sign(h) != want
 
         def amplitude(a: float) -> np.ndarray:
@@ -222,7 +287,7 @@ def code_pattern(
             lo, hi = (mid, hi) if (amplitude(mid) ** 2).sum() < budget else (lo, mid)
         amp = amplitude(lo)
     coef = np.zeros(grid * grid)
-    coef[index.ravel()] = (want * amp).ravel()
+    coef[index] = want * amp
     d = _dct_matrix(grid)
     pattern = d.T @ coef.reshape(grid, grid) @ d  # (G, G) inverse DCT
     return pattern / np.sqrt((pattern**2).mean())
@@ -242,7 +307,7 @@ def embed_watermark(
     key: str,
     payload_bits: int | Sequence[int],
     *,
-    psnr_db: float = 42.0,
+    psnr_db: float | None = None,
     texture: float = 0.0,
     informed: bool = True,
 ) -> np.ndarray:
@@ -250,9 +315,8 @@ def embed_watermark(
 
     key: any string (the same one detects). payload_bits: a 32-bit int or 32 zeros/ones.
     psnr_db: target PSNR per frame before rounding. texture: how much more strength textured
-    areas get (0, the default, keeps it uniform apart from the 0/255 headroom: texture masking
-    moves strength onto moving edges, which cost robustness to H.264 at 64x64 in measurements).
-    informed: spend the energy where the content works against a bit (see `code_pattern`).
+    areas get (0, the default, keeps it uniform apart from the 0/255 headroom). informed: spend
+    the energy where the content works against a coefficient (see `code_pattern`).
     Needs a short side of at least 64 pixels.
     """
     frames = np.asarray(frames)
@@ -264,11 +328,16 @@ def embed_watermark(
         raise ValueError(
             f"frames of {w}x{h} are too small to watermark: the short side must be >= {GRIDS[0]}"
         )
+    psnr_db = PSNR_DB if psnr_db is None else psnr_db
     if not 20.0 <= psnr_db <= 80.0:
         raise ValueError(f"psnr_db must be in [20, 80], got {psnr_db}")
-    host = _host_votes(frames, grid) if informed else None
+    host = None
+    if informed:
+        total, gain = normalised_mean(frames, grid)
+        host = coefficients(total) / gain  # (G*G,) in grey levels of a static pattern
     target_rms = 255.0 * 10 ** (-psnr_db / 20)
-    pattern = code_pattern(key, grid, encode_payload(payload_bits), host, target_rms)
+    coded = conv_encode(encode_payload(payload_bits))
+    pattern = code_pattern(key, grid, coded, host, target_rms)
     pattern = _resize(pattern, w, h, Image.Resampling.BICUBIC)
     pattern /= np.sqrt((pattern**2).mean())  # (H, W) unit RMS
     out = np.empty_like(frames)
@@ -279,61 +348,26 @@ def embed_watermark(
     return out
 
 
-@functools.lru_cache(maxsize=16)
-def _null_tail(per_bit: int) -> np.ndarray:
-    """tail[s] = P(S >= s) for S = sum of 48 iid |2 Bin(N, 1/2) - N| (exact, float64)."""
-    pmf = np.zeros(per_bit + 1)
-    for k in range(per_bit + 1):
-        pmf[abs(2 * k - per_bit)] += math.comb(per_bit, k) / 2.0**per_bit
-    total = np.array([1.0])
-    for _ in range(CODE_BITS):
-        total = np.convolve(total, pmf)
-    return np.minimum(1.0, total[::-1].cumsum()[::-1])
+def soft_votes(coef: np.ndarray, key: str, grid: int) -> np.ndarray:
+    """(186,) soft votes for the coded bits (positive: 1) from a grid's coefficients in grey levels.
 
-
-def false_positive_bound(score: float, grid: int) -> float:
-    """Analytic false-positive probability of reaching `score` (0..1) on `grid`, CRC included."""
-    per_bit = _band(grid)[1]
-    s = math.ceil(score * CODE_BITS * per_bit - 1e-9)
-    tail = _null_tail(per_bit)
-    return float(len(GRIDS) * FLIP_CANDIDATES * 2.0**-CRC_BITS * (tail[s] if s < len(tail) else 0.0))
-
-
-def normalised_mean(frames: np.ndarray, grid: int) -> np.ndarray:
-    """Average over frames of each frame's luma on the (G, G) grid, made zero-mean unit-variance."""
-    acc = np.zeros((grid, grid), dtype=np.float64)
-    for y in luma(frames):
-        g = _resize(y, grid, grid, Image.Resampling.BOX)
-        acc += (g - g.mean()) / max(float(g.std()), 1e-6)
-    return acc
-
-
-def detect_on_grid(mean_luma: np.ndarray, key: str) -> tuple[np.ndarray, int, int]:
-    """Per-bit votes z (48,) on one grid from `normalised_mean`; returns (z, S, N per bit)."""
-    grid = mean_luma.shape[0]
-    d = _dct_matrix(grid)
-    coef = (d @ mean_luma @ d.T).ravel()  # (G*G,) DCT
-    index, signs = _layout(key, grid)
-    z = (signs * np.sign(coef[index])).sum(axis=1)  # (48,) integers in [-N, N]
-    return z, int(np.abs(z).sum()), index.shape[1]
-
-
-def _decode(z: np.ndarray) -> tuple[np.ndarray, int, bool]:
-    """Hard bits from votes z (48,), retrying with the weakest bits flipped when the CRC fails.
-
-    Returns (bits, score after flips, CRC ok). Each of the FLIP_CANDIDATES tries is a fixed rule
-    whose word is uniform under no watermark, so the union bound multiplies the CRC chance by
-    their count; a flip lowers the score by 2|z| of each flipped bit.
+    A coefficient votes sign(c) * min(1, VOTE_REACH * a / |c|) times its key sign, where a is the
+    amplitude the embedder gives a coefficient at the default strength: after informed embedding
+    a coefficient near +/-a is the watermark's, while one far larger is host content that
+    outvoted it, so it gets less say. A coded bit sums its coefficients' votes.
     """
-    bits = (z > 0).astype(np.uint8)
-    weakest = np.argsort(np.abs(z), kind="stable")[:FLIP_WEAKEST]
-    tries = [()] + [(i,) for i in weakest] + [(i, j) for n, i in enumerate(weakest) for j in weakest[n + 1 :]]
-    for flips in tries:
-        word = bits.copy()
-        word[list(flips)] ^= 1
-        if np.array_equal(crc16(word[:PAYLOAD_BITS]), word[PAYLOAD_BITS:]):
-            return word, int(np.abs(z).sum() - 2 * np.abs(z[list(flips)]).sum()), True
-    return bits, int(np.abs(z).sum()), False
+    index, bit, signs = layout(key, grid)
+    a = 255.0 * 10 ** (-PSNR_DB / 20) * grid / np.sqrt(len(index))  # uniform coefficient amplitude
+    c = coef[index]  # (M,)
+    vote = np.sign(c) * np.minimum(1.0, VOTE_REACH * a / np.maximum(np.abs(c), 1e-12))
+    return np.bincount(bit, weights=signs * vote, minlength=CODED_BITS)
+
+
+def decode_votes(votes: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """Votes (186,) -> (56,) decoded bits, correlation score in [-1, 1], CRC ok."""
+    info, metric = viterbi(votes)
+    score = metric / max(float(np.abs(votes).sum()), 1e-12)
+    return info, score, bool(np.array_equal(crc24(info[:PAYLOAD_BITS]), info[PAYLOAD_BITS:]))
 
 
 def detect_watermark(frames: np.ndarray, key: str, *, max_false_positive: float = 1e-6) -> WatermarkResult:
@@ -345,14 +379,14 @@ def detect_watermark(frames: np.ndarray, key: str, *, max_false_positive: float 
         raise ValueError(f"max_false_positive must be in (0, 1), got {max_false_positive}")
     best = None
     for grid in GRIDS:
-        z, _, per_bit = detect_on_grid(normalised_mean(frames, grid), key)
-        bits, total, crc_ok = _decode(z)
-        score = max(total, 0) / (CODE_BITS * per_bit)
-        fp = false_positive_bound(score, grid) if crc_ok else 1.0
-        candidate = (fp, -score, grid, bits, crc_ok, (z > 0).astype(np.uint8))
+        tot, gain = normalised_mean(frames, grid)
+        votes = soft_votes(coefficients(tot) / gain, key, grid)
+        bits, score, crc_ok = decode_votes(votes)
+        candidate = (not crc_ok, -score, grid, bits, crc_ok, (votes > 0).astype(np.uint8))
         if best is None or candidate[:2] < best[:2]:
             best = candidate
-    fp, neg_score, grid, bits, crc_ok, raw_bits = best
+    _, neg_score, grid, bits, crc_ok, raw_bits = best
+    fp = FALSE_POSITIVE if crc_ok else 1.0
     found = crc_ok and fp <= max_false_positive
     return WatermarkResult(
         found=found,

@@ -24,7 +24,7 @@ from tenku.io import atomic_path, check_frames, write_mp4, write_png
 from tenku.provenance import manifest as c2pa_manifest
 from tenku.provenance.identity import load_or_create_identity
 from tenku.provenance.visible import add_visible_mark
-from tenku.provenance.watermark import CODE_BITS, SCHEME, embed_watermark, grid_for, make_payload
+from tenku.provenance.watermark import CODED_BITS, PSNR_DB, SCHEME, embed_watermark, grid_for, make_payload
 
 DEFAULT_KEY = "tenku-public-v1"  # public so anyone can check a file; set your own to keep it private
 log = logging.getLogger("tenku.provenance")
@@ -39,7 +39,7 @@ class ProvenanceConfig:
     identity_dir: str | None = None  # local CA + leaf; None: $TENKU_HOME/identity or ~/.config/tenku/identity
     cert_chain: str | None = None  # PEM chain (leaf first) of a user-supplied signing certificate
     private_key: str | None = None  # PEM private key matching cert_chain
-    psnr_db: float = 42.0  # watermark strength as the target PSNR (>= 40 dB measured after rounding)
+    psnr_db: float = PSNR_DB  # watermark strength as the target PSNR (>= 40 dB measured after rounding)
 
     def __post_init__(self):
         if (self.cert_chain is None) != (self.private_key is None):
@@ -69,7 +69,12 @@ def _mark(frames: np.ndarray, fps: float, config: ProvenanceConfig) -> tuple[np.
         return frames, {"embedded": False, "reason": f"{w}x{h} is below the 64-pixel minimum"}
     payload = make_payload()
     frames = embed_watermark(frames, config.key, payload, psnr_db=config.psnr_db)
-    return frames, {"embedded": True, "scheme": SCHEME, "payload": f"0x{payload:08x}", "code_bits": CODE_BITS}
+    return frames, {
+        "embedded": True,
+        "scheme": SCHEME,
+        "payload": f"0x{payload:08x}",
+        "code_bits": CODED_BITS,
+    }
 
 
 def _sign_into(
