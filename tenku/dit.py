@@ -11,7 +11,8 @@ Notable features:
 - adaLN-Zero blocks with per-frame modulation: each latent frame has its own timestep, so frames
   given as clean conditioning (t = 0) and frames being generated share one sequence;
 - self-attention over all spacetime tokens through an `attention` callable chosen at construction
-  (default `F.scaled_dot_product_attention`; a sequence-parallel one can be passed in by `dist`),
+  (default `F.scaled_dot_product_attention`; a sequence-parallel one, e.g. Ulysses, is passed in
+  from outside together with a `SequenceShard` that splits each frame's tokens across ranks),
   cross-attention to text tokens with a key padding mask, QK-norm (RMSNorm), GELU MLP;
 - fps, latent size and pooled text added to the timestep embedding;
 - fused QKV projections; bf16 autocast on CPU and GPU; optional activation checkpointing
@@ -23,6 +24,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -209,12 +211,39 @@ class FinalLayer(nn.Module):
         return self.linear(h.view(b, n, d))  # (B, N, pt*ph*pw*C)
 
 
-class DiT(nn.Module):
-    """Spacetime-patch diffusion transformer (see the module docstring)."""
+class SequenceShard(Protocol):
+    """Splits the token sequence across the ranks of a sequence-parallel group (see `DiT`)."""
 
-    def __init__(self, cfg: DiTConfig, *, attention: Attention | None = None, checkpointing: bool = False):
+    def shard(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        """This rank's contiguous slice of x along dim (the size divides evenly)."""
+        ...
+
+    def gather(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        """All ranks' slices concatenated along dim in rank order; its gradient is the slice."""
+        ...
+
+
+class DiT(nn.Module):
+    """Spacetime-patch diffusion transformer (see the module docstring).
+
+    attention: self-attention over (B, heads, N, head_dim) q, k, v; default SDPA.
+    sequence: with a sequence-parallel `attention` (e.g. Ulysses), each rank runs the blocks on its
+    slice of every frame's tokens (the H'*W' tokens of a frame are split evenly across ranks, so
+    per-frame modulation stays a broadcast); RoPE is applied before attention, so the rank-major
+    token order the attention sees gives exactly the full-sequence result. The output is gathered.
+    """
+
+    def __init__(
+        self,
+        cfg: DiTConfig,
+        *,
+        attention: Attention | None = None,
+        sequence: SequenceShard | None = None,
+        checkpointing: bool = False,
+    ):
         super().__init__()
         self.cfg = cfg
+        self.sequence = sequence
         d = cfg.width
         pt, ph, pw = cfg.patch_size
         self.patch_embed = nn.Linear(pt * ph * pw * cfg.in_channels, d)
@@ -273,6 +302,16 @@ class DiT(nn.Module):
             raise ValueError("every text_mask row needs at least one True token (encode '' for no prompt)")
         return t
 
+    def _shard(
+        self, tokens: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor], grid: tuple[int, int, int]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """This rank's slice of every frame's tokens and of their rotary tables."""
+        b, n, d = tokens.shape
+        frames = grid[0]
+        local = self.sequence.shard(tokens.view(b, frames, n // frames, d), 2)  # (B, T', S/P, D)
+        cos, sin = (self.sequence.shard(r.view(frames, n // frames, -1), 1).flatten(0, 1) for r in rope)
+        return local.flatten(1, 2), (cos, sin)  # (B, T'*S/P, D), (T'*S/P, head_dim/2) each
+
     def condition(
         self,
         t: torch.Tensor,
@@ -319,10 +358,16 @@ class DiT(nn.Module):
         autocast = torch.is_autocast_enabled(x.device.type)
         dtype = torch.get_autocast_dtype(x.device.type) if autocast else tokens.dtype
         rope = self.rope.get(grid, x.device, dtype)  # cos, sin (N, head_dim/2)
+        if self.sequence is not None:
+            tokens, rope = self._shard(tokens, rope, grid)  # (B, T'*S/P, D), (T'*S/P, head_dim/2)
         for block in self.blocks:
             if self.checkpointing and torch.is_grad_enabled():
                 tokens = checkpoint(block, tokens, c, ctx, mask, rope, use_reentrant=False)
             else:
                 tokens = block(tokens, c, ctx, mask, rope)  # (B, N, D)
-        out = self.final(tokens, c)  # (B, N, pt*ph*pw*C)
+        out = self.final(tokens, c)  # (B, N, pt*ph*pw*C) (N/P tokens when sharded)
+        if self.sequence is not None:
+            b, frames = out.shape[0], grid[0]
+            out = self.sequence.gather(out.view(b, frames, -1, out.shape[-1]), 2)  # (B, T', S, p*C)
+            out = out.flatten(1, 2)  # (B, N, pt*ph*pw*C)
         return unpatchify(out, self.cfg.patch_size, grid).to(x.dtype)  # (B, C, T, H, W)
