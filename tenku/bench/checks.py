@@ -31,6 +31,7 @@ import numpy as np
 from tenku.bench.items import Item
 from tenku.bench.motion import (
     fit_gravity,
+    fit_state,
     fit_velocity,
     gt_events,
     hidden_spans,
@@ -400,18 +401,17 @@ def _collision_samples(ctx: Context) -> list[dict[str, float]]:
             out.append({"velocity": math.nan, "overlap": 0.0})
             continue
         fps = ctx.parsed.fps
-        v = {}
-        for side, frames in (("before", ev.before), ("after", ev.after)):
-            for n, tr in ((i, ti), (j, tj)):
+        v, pe = {}, {}
+        for side, (s_i, frames) in enumerate((("before", ev.before), ("after", ev.after))):
+            for k, (n, tr) in enumerate(((i, ti), (j, tj))):
                 ok = frames[ctx.clean(n, tr)[frames]]
                 if len(ok) < 2:
                     break
-                grav = (
-                    GRAVITY
-                    if ctx.item.spec.objects[n].motion in ("falling", "thrown", "bouncing", "rolling")
-                    else 0.0
-                )
-                v[side, n] = fit_velocity(ok / fps, ctx.world(tr)[ok], gravity=grav, t0=ev.time)
+                g = float(ev.gravity[side, k])
+                pos, vel = fit_state(ok / fps, ctx.world(tr)[ok], gravity=g, t0=ev.time)
+                v[s_i, n] = vel
+                pe[s_i, n] = g * pos[1]  # potential energy per unit mass: the collision time
+                # need not be known exactly, mechanical energy is conserved along free flight
         sample = {}
         if len(v) == 4:
             m = {n: st.radius_world[0, n] ** 2 for n in (i, j)}
@@ -420,10 +420,11 @@ def _collision_samples(ctx: Context) -> list[dict[str, float]]:
             if ev.dynamic:
                 p0 = sum(m[n] * v["before", n] for n in (i, j))
                 p1 = sum(m[n] * v["after", n] for n in (i, j))
-                e0 = sum(m[n] * v["before", n] @ v["before", n] for n in (i, j))
-                e1 = sum(m[n] * v["after", n] @ v["after", n] for n in (i, j))
+                k0 = sum(m[n] * v["before", n] @ v["before", n] / 2 for n in (i, j))
+                e0 = k0 + sum(m[n] * pe["before", n] for n in (i, j))
+                e1 = sum(m[n] * (v["after", n] @ v["after", n] / 2 + pe["after", n]) for n in (i, j))
                 sample["momentum"] = float(np.linalg.norm(p1 - p0) / max(np.linalg.norm(p0), 1e-6))
-                sample["energy"] = float(abs(e1 - e0) / max(e0, 1e-6))
+                sample["energy"] = float(abs(e1 - e0) / max(k0, 1e-6))
         both = ti.present & tj.present
         both[: ctx.start] = False
         reach = (st.radius_world[:, i] + st.radius_world[:, j]) * ctx.parsed.px_per_unit
@@ -448,7 +449,6 @@ def check_permanence(ctx: Context) -> list[float]:
     """An object hidden by an occluder reappears on time, in place, as itself; no ghosts meanwhile."""
     st = ctx.item.state
     out = []
-    fps = ctx.parsed.fps
     for n, obj in enumerate(ctx.item.spec.objects):
         for a, e, b in hidden_spans(ctx.item.spec, st, n, start=ctx.start):  # hidden a..e-1, back at b
             tr = ctx.track(n)
@@ -468,11 +468,10 @@ def check_permanence(ctx: Context) -> list[float]:
             t1 = back[0]
             seen = np.nonzero(tr.present[:a] & ~tr.near_occluder[:a])[0]
             pos = ctx.world(tr)
-            if len(seen) >= 2:  # extrapolate the object's own pre-occlusion motion (x only)
-                t0s = seen[-3:]
-                vx = np.polyfit(t0s / fps, pos[t0s, 0], 1)[0]
-                expect = pos[t0s[-1], 0] + vx * (t1 - t0s[-1]) / fps
-                travel = abs(expect - pos[t0s[-1], 0])
+            if len(seen):  # where it went in, moved on as the world moves it while hidden
+                t0 = int(seen[-1])
+                shift = st.centroid_world[t1, n, 0] - st.centroid_world[t0, n, 0]
+                expect, travel = pos[t0, 0] + shift, abs(shift)
             else:
                 expect, travel = st.centroid_world[t1, n, 0], 0.0
             tol = max(0.75, 0.3 * travel) + st.radius_world[t1, n]

@@ -1,7 +1,9 @@
 """Motion fits for the checks: velocities, shared-g parabolas, events in the ground truth.
 
-- `fit_velocity(times, pos, gravity, t0)`: least-squares velocity at time t0 of points (K, 2),
-  the vertical corrected by +gravity * (t - t0)^2 / 2 first (0 for motion without gravity).
+- `fit_state` / `fit_velocity(times, pos, gravity, t0)`: least-squares position and velocity at
+  time t0 of points (K, 2), the vertical corrected by +gravity * (t - t0)^2 / 2 first (0 for
+  motion without gravity).
+- `free_gravity`: whether the ground truth lets an object fly (g) or not (0) over some frames.
 - `segments` / `fit_gravity`: a track's vertical positions split into free-flight pieces (at the
   ground truth's velocity changes and at the track's own lowest points), one parabola per piece
   with a shared curvature: g = -2c, the apexes observed inside their pieces, and the restitution
@@ -17,9 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tenku.world import DIRECTIONS, GRAVITY, SceneSpec, WorldState
+from tenku.world import DIRECTIONS, SceneSpec, WorldState
 from tenku.world.physics import KINEMATIC_MOTIONS
-from tenku.world.vocab import GRAVITY_MOTIONS
 
 EVENT_DV = 0.1  # world units / s: a velocity change beyond free flight larger than this is an event
 MIN_SEGMENT = 3  # frames in a free-flight piece used for the gravity fit
@@ -38,13 +39,21 @@ def nearest_direction(v: np.ndarray) -> str:
     return max(DIRECTIONS, key=lambda k: float(np.dot(u, DIRECTIONS[k])))
 
 
-def fit_velocity(times: np.ndarray, pos: np.ndarray, *, gravity: float, t0: float) -> np.ndarray:
-    """Velocity (2,) at t0 from positions (K, 2) at times (K,) (K >= 2)."""
+def fit_state(
+    times: np.ndarray, pos: np.ndarray, *, gravity: float, t0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Position (2,) and velocity (2,) at t0 from positions (K, 2) at times (K,) (K >= 2) of free
+    motion with downward acceleration `gravity`."""
     dt = np.asarray(times, dtype=np.float64) - t0
     y = pos[:, 1] + 0.5 * gravity * dt**2
     a = np.stack([np.ones_like(dt), dt], 1)  # (K, 2)
     coef, *_ = np.linalg.lstsq(a, np.stack([pos[:, 0], y], 1), rcond=None)
-    return coef[1]
+    return coef[0], coef[1]
+
+
+def fit_velocity(times: np.ndarray, pos: np.ndarray, *, gravity: float, t0: float) -> np.ndarray:
+    """Velocity (2,) at t0 from positions (K, 2) at times (K,) (K >= 2)."""
+    return fit_state(times, pos, gravity=gravity, t0=t0)[1]
 
 
 def gt_events(state: WorldState, n: int) -> np.ndarray:
@@ -131,12 +140,54 @@ class Collision:
     time: float  # seconds, between the frames before and after
     before: np.ndarray  # frame indices of free motion before
     after: np.ndarray  # frame indices of free motion after
+    gravity: np.ndarray  # (2, 2) vertical acceleration [before/after, object] of free motion
     velocity_after: np.ndarray  # (2, 2) true velocities of the pair just after, at `time`
     dynamic: bool  # both objects move (momentum and energy are conserved)
 
 
+def free_gravity(state: WorldState, n: int, frames: np.ndarray) -> float:
+    """The vertical acceleration (g or 0) of object n over consecutive free-motion frames: g while
+    it flies, 0 while it rests or rolls on the floor or ignores gravity (as the ground truth does)."""
+    vy = state.velocity_world[frames, n, 1]
+    if len(vy) < 2:
+        return 0.0
+    slope = float(np.mean(np.diff(vy))) * state.fps
+    return state.gravity if abs(slope + state.gravity) < abs(slope) else 0.0
+
+
+def _is_pair_impulse(state: WorldState, i: int, j: int, t: int, kin: list[bool]) -> bool:
+    """The velocity change of i and j between frames t and t+1 is their collision alone: along
+    the line of centres and, for two moving objects, with the pair's momentum conserved (a floor
+    bounce or a wall in the same interval breaks both)."""
+    dt = 1.0 / state.fps
+    n = state.centroid_world[t + 1, j] - state.centroid_world[t + 1, i]
+    n = n / max(float(np.linalg.norm(n)), 1e-9)
+    dv = {}
+    for k in (i, j):
+        d = state.velocity_world[t + 1, k] - state.velocity_world[t, k]
+        # a flying object also gains -g dt between samples: that is not the collision
+        t_len = len(state.velocity_world)
+        pre = free_gravity(state, k, np.array([t - 1, t])) if t >= 1 else 0.0
+        post = free_gravity(state, k, np.array([t + 1, t + 2])) if t + 2 < t_len else 0.0
+        if pre or post:
+            d = d + np.array([0.0, state.gravity * dt])
+        dv[k] = d
+    for k, is_kin in zip((i, j), kin, strict=True):
+        mag = float(np.linalg.norm(dv[k]))
+        if not is_kin and mag > EVENT_DV and abs(float(dv[k][0] * n[1] - dv[k][1] * n[0])) > 0.25 * mag:
+            return False
+    if not any(kin):
+        m_i, m_j = state.radius_world[t, i] ** 2, state.radius_world[t, j] ** 2
+        net = np.linalg.norm(m_i * dv[i] + m_j * dv[j])
+        if net > 0.1 * max(m_i * np.linalg.norm(dv[i]), m_j * np.linalg.norm(dv[j]), 1e-9):
+            return False
+    return True
+
+
 def pair_collisions(spec: SceneSpec, state: WorldState, *, start: int = 0) -> list[Collision]:
-    """Object-object collisions in the ground truth with >= 2 frames of free motion each side."""
+    """Object-object collisions in the ground truth with >= 2 frames of free motion each side
+    (events that are not this pair's impulse alone, such as a floor bounce at the same moment,
+    are left out)."""
     t_len, n_obj = state.velocity_world.shape[:2]
     events = [gt_events(state, n).any(1) for n in range(n_obj)]  # (T-1,) each
     dt = 1.0 / state.fps
@@ -154,7 +205,7 @@ def pair_collisions(spec: SceneSpec, state: WorldState, *, start: int = 0) -> li
                     state.velocity_world[t, j]
                 )
                 gap = np.linalg.norm(state.centroid_world[t, i] - state.centroid_world[t, j])
-                if gap > reach + speed * dt + 0.05:
+                if gap > reach + speed * dt + 0.05 or not _is_pair_impulse(state, i, j, t, kin):
                     continue
                 either = events[i] | events[j]
                 before = [u for u in range(t, start - 1, -1) if u == t or not either[u]]
@@ -164,18 +215,19 @@ def pair_collisions(spec: SceneSpec, state: WorldState, *, start: int = 0) -> li
                 if len(before) < 2 or len(after) < 2:
                     continue
                 tc = (t + 0.5) * dt
-                v_after = []
-                for n in (i, j):
-                    v = state.velocity_world[t + 1, n].copy()
-                    if spec.objects[n].motion in GRAVITY_MOTIONS:
-                        v[1] += GRAVITY * dt * 0.5
-                    v_after.append(v)
+                before_a, after_a = np.array(sorted(before)), np.array(after)
+                grav = np.array([[free_gravity(state, n, fr) for n in (i, j)] for fr in (before_a, after_a)])
+                v_after = [
+                    fit_velocity(after_a * dt, state.centroid_world[after_a, n], gravity=grav[1, k], t0=tc)
+                    for k, n in enumerate((i, j))
+                ]
                 out.append(
                     Collision(
                         pair=(i, j),
                         time=tc,
-                        before=np.array(sorted(before)),
-                        after=np.array(after),
+                        before=before_a,
+                        after=after_a,
+                        gravity=grav,
                         velocity_after=np.stack(v_after),
                         dynamic=not any(kin),
                     )

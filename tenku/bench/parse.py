@@ -38,7 +38,11 @@ OCCLUDER_MIN_FRACTION = 0.01  # occluder-coloured regions smaller than this frac
 FLOOR_SEARCH = 0.1  # the floor line is looked for within this fraction of the height of its place
 FLOOR_STEP = 0.05  # and then within this fraction of its row in the frame before
 FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
-REGISTER_GAIN = 0.5  # a skyline warp is believed only if it halves the error of no camera motion
+REGISTER_REACH = 0.6  # pixels (at REGISTER_WIDTH) the far layer may move from one frame to the next
+REGISTER_LOG_REACH = 0.015  # and log-scale it may change
+REGISTER_WIDTH = 64  # wider frames are block-averaged to about this width for the camera
+REGISTER_BLUR = 1.0  # pixels (at REGISTER_WIDTH) of blur before registering
+REGISTER_TEXTURE = 1.8  # luma spread below which the far layer is blank (no camera reading)
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
 # Area of each shape as a multiple of its circumscribed radius squared.
@@ -280,63 +284,79 @@ def _track_shape(dets: list[Detection], block: int) -> tuple[str | None, dict[st
     return (best if resolvable else None), scores, radius
 
 
-def _skyline_profile(luma: np.ndarray, bg: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean background luma per column over the top `rows` rows, less each row's median (which
-    removes the screen-fixed sky gradient), (T, W); gaps interpolated; and each column's weight."""
-    w = luma.shape[2]
+def _interp_matrices(n: int, scale: float, shifts: np.ndarray) -> np.ndarray:
+    """(K, n, n) linear interpolation matrices: out = M[k] @ src warps a length-n signal by
+    `scale` and shifts[k] about its centre, out[i] = src at (i + 0.5 - c - shift) / scale + c."""
+    c = n / 2
+    src = (np.arange(n)[None] + 0.5 - c - shifts[:, None]) / scale + c - 0.5  # (K, n)
+    i0 = np.floor(src).astype(int)
+    f = src - i0
+    m = np.zeros((len(shifts), n, n + 2))  # two guard columns catch samples outside
+    k, i = np.meshgrid(np.arange(len(shifts)), np.arange(n), indexing="ij")
+    m[k, i, np.clip(i0 + 1, 0, n + 1)] += 1 - f
+    m[k, i, np.clip(i0 + 2, 0, n + 1)] += f
+    return m[:, :, 1:-1]
+
+
+def _register_far(
+    ref: np.ndarray, ref_mask: np.ndarray, cur: np.ndarray, cur_mask: np.ndarray, near: tuple
+) -> tuple[float, float, float]:
+    """(shift x px, shift y px, scale) of the far layer with cur(v, u) ~ ref warped about the
+    frame centre, by grid search on masked SSD (less the mean difference) within REGISTER_REACH
+    pixels and REGISTER_LOG_REACH log-scale of `near` (the previous frame's warp: cameras move
+    smoothly)."""
+    h, w = ref.shape
+    sx0, sy0, s0 = near
+    best = (math.inf, sx0, sy0, s0)
+    steps = np.linspace(-REGISTER_REACH, REGISTER_REACH, 7)
+    refm = ref * ref_mask
+    need = max(16.0, 0.25 * float(cur_mask.sum()))
+    for ls in (-REGISTER_LOG_REACH, 0.0, REGISTER_LOG_REACH):
+        sc = s0 * math.exp(ls)
+        wy = _interp_matrices(h, sc, sy0 + steps)[:, None]  # (A, 1, H, H)
+        wxt = _interp_matrices(w, sc, sx0 + steps).transpose(0, 2, 1)[None]  # (1, B, W, W)
+        num = (wy @ refm) @ wxt  # (A, B, H, W)
+        den = (wy @ ref_mask) @ wxt
+        ok = (den > 0.9) & cur_mask
+        n = ok.sum((2, 3))
+        diff = np.where(ok, num / np.maximum(den, 1e-6) - cur, 0.0)
+        mean_diff = diff.sum((2, 3)) / np.maximum(n, 1)
+        err = (diff**2).sum((2, 3)) / np.maximum(n, 1) - mean_diff**2  # (A, B)
+        err = np.where(n >= need, err, np.inf)
+        a, b = np.unravel_index(np.argmin(err), err.shape)
+        if err[a, b] < best[0]:
+            best = (float(err[a, b]), sx0 + float(steps[b]), sy0 + float(steps[a]), sc)
+    return best[1], best[2], best[3]
+
+
+def _far_layer(luma: np.ndarray, bg: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Background luma above `rows` less each row's median (the screen-fixed sky gradient), and
+    where it is background and informative: (T, rows, W) each."""
+    import warnings
+
     masked = np.where(bg, luma, np.nan)[:, :rows]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no background pixel
         row_median = np.nanmedian(masked, axis=2, keepdims=True)
-    dev = np.nan_to_num(luma[:, :rows] - row_median)
-    num = (dev * bg[:, :rows]).sum(1)
-    den = bg[:, :rows].sum(1)
-    prof = np.empty(num.shape, dtype=np.float64)
-    for t in range(len(num)):
-        ok = den[t] > 0.3 * rows
-        if ok.sum() < 2:
-            prof[t] = 0.0
-            continue
-        vals = num[t, ok] / den[t, ok]
-        prof[t] = np.interp(np.arange(w), np.nonzero(ok)[0], vals)
-    return prof, den / rows
+    far = np.nan_to_num(luma[:, :rows] - row_median)
+    return far, bg[:, :rows]
 
 
-def _register(ref: np.ndarray, cur: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
-    """(shift px, scale) with cur(j) ~ ref((j - c - shift) / scale + c), by grid search on
-    weighted SSD; the identity wins unless another warp is clearly better."""
-    w = len(ref)
-    c = w / 2
-    j = np.arange(w) + 0.5
-    ref = ref - ref.mean()
-    cur = cur - cur.mean()
-    scales = np.exp(np.linspace(-0.15, 0.15, 31))
-    shifts = np.linspace(-w / 6, w / 6, int(w * 4 / 3) + 1)
-    src = (j[None, None] - c - shifts[None, :, None]) / scales[:, None, None] + c  # (S, D, W)
-    valid = (src >= 0.5) & (src <= w - 0.5)
-    warped = np.interp(src, j, ref)
-    wv = valid * weight[None, None]
-    err = (((warped - cur) ** 2) * wv).sum(-1) / np.maximum(wv.sum(-1), 1e-6)
-    err = np.where(valid.sum(-1) >= w / 2, err, np.inf)
-    a, b = np.unravel_index(np.argmin(err), err.shape)
-    a0, b0 = len(scales) // 2, len(shifts) // 2
-    if err[a, b] > REGISTER_GAIN * err[a0, b0] or err[a0, b0] < 0.05:
-        return 0.0, 1.0
-    return float(shifts[b]), float(scales[a])
-
-
-def _floor_row(luma: np.ndarray, bg: np.ndarray, nominal: float) -> np.ndarray:
+def _floor_row(luma: np.ndarray, bg: np.ndarray, nominal: float) -> tuple[np.ndarray, np.ndarray]:
     """Row (pixels, y down) of the floor line per frame: the strongest vertical edge within
-    FLOOR_SEARCH of `nominal` in the first frame, then of the previous frame's row."""
+    FLOOR_SEARCH of `nominal` in the first frame, then of the previous frame's row; and whether
+    it was seen (False once the line leaves the frame or no edge stands out)."""
     t, h, w = luma.shape
     g = np.abs(np.diff(luma, axis=1)) * (bg[:, 1:] & bg[:, :-1])  # (T, H-1, W)
     prof = np.median(g, axis=2) + 1e-3 * g.mean(2)  # (T, H-1): edge between rows i and i + 1
     out = np.empty(t)
+    seen = np.ones(t, dtype=bool)
     centre = nominal
     for k in range(t):
         reach = FLOOR_SEARCH * h if k == 0 else FLOOR_STEP * h
         lo, hi = max(1, int(centre - 1 - reach)), min(h - 2, int(centre - 1 + reach) + 1)
         if lo >= hi:
-            out[k] = centre
+            out[k], seen[k] = centre, False
             continue
         seg = prof[k, lo:hi]
         i = int(seg.argmax())
@@ -345,30 +365,75 @@ def _floor_row(luma: np.ndarray, bg: np.ndarray, nominal: float) -> np.ndarray:
             a, b, c = seg[i - 1], seg[i], seg[i + 1]
             den = a - 2 * b + c
             off = 0.5 * (a - c) / den if den < 0 else 0.0
+        else:
+            seen[k] = False  # the best edge is at the end of the search: the line is not in reach
         out[k] = centre = lo + i + off + 1.0
-    return out
+    return out, seen
+
+
+def _robust_trend(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """values (T,) smoothed to a quadratic in time through values[0] (0 for offsets, 0 for log
+    zoom), fitted with Huber reweighting on the frames marked ok; outlying frames (a moving
+    object over the skyline, a lost floor line) do not bend it."""
+    t_len = len(values)
+    if t_len < 3 or ok[1:].sum() < 2:
+        return values
+    t = np.arange(t_len, dtype=np.float64) / max(t_len - 1, 1)
+    a = np.stack([t, t**2], 1)[ok]  # (K, 2)
+    y = (values - values[0])[ok]
+    wts = np.ones(len(y))
+    coef = np.zeros(2)
+    for _ in range(6):
+        coef, *_ = np.linalg.lstsq(a * wts[:, None], y * wts, rcond=None)
+        res = np.abs(y - a @ coef)
+        scale = max(1.4826 * float(np.median(res)), 1e-3)
+        wts = np.sqrt(np.minimum(1.0, 1.5 * scale / np.maximum(res, 1e-12)))
+    return values[0] + np.stack([t, t**2], 1) @ coef
 
 
 def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Camera offset (T, 2) world units and zoom (T,) relative to the first frame; floor row (T,)."""
+    from scipy import ndimage
+
     t, h, w, _ = frames.shape
     luma = frames.astype(np.float64) @ np.array([0.3, 0.59, 0.11])
-    bg = classes == BACKGROUND_CLASS
+    halo = max(2, round(w / 32))  # glows, soft rims and outlines around objects are not background
+    near = ndimage.binary_dilation(
+        classes != BACKGROUND_CLASS, structure=np.ones((1, 3, 3), dtype=bool), iterations=halo
+    )
+    bg = (classes == BACKGROUND_CLASS) & ~near
     nominal = h * (1 - FLOOR_VIEW_FRACTION)
-    floor = _floor_row(luma, bg, nominal)
-    prof, weight = _skyline_profile(luma, bg, int(0.75 * nominal))
-    px = w / WORLD_WIDTH
-    offset = np.zeros((t, 2))
-    zoom = np.ones(t)
+    floor, _ = _floor_row(luma, classes == BACKGROUND_CLASS, nominal)
+    rows = np.arange(h)[None, :, None]
+    bg &= rows < floor[:, None, None] - max(
+        1.5, h / 48
+    )  # the floor moves with the objects, not the far layer
+    far, far_ok = _far_layer(luma, bg, int(math.ceil(nominal)))
+    f = max(1, w // REGISTER_WIDTH)
+    if f > 1:  # block means over whole background blocks
+        tt, rr, cc = far.shape[0], far.shape[1] // f, far.shape[2] // f
+        far = far[:, : rr * f, : cc * f].reshape(tt, rr, f, cc, f).mean((2, 4))
+        far_ok = far_ok[:, : rr * f, : cc * f].reshape(tt, rr, f, cc, f).all((2, 4))
+    px = w / WORLD_WIDTH / f
+    # blur within the background: screen-fixed fine texture (hatching, grain) must not pin the warp
+    okf = far_ok.astype(np.float64)
+    sig = (0, REGISTER_BLUR, REGISTER_BLUR)
+    far = ndimage.gaussian_filter(far * okf, sig) / np.maximum(ndimage.gaussian_filter(okf, sig), 1e-6)
+    warp = np.zeros((t, 3))
+    warp[:, 2] = 1.0
+    textured = float(far[0][far_ok[0]].std()) > REGISTER_TEXTURE if far_ok[0].any() else False
     for k in range(1, t):
-        shift, scale = _register(prof[0], prof[k], np.minimum(weight[0], weight[k]) ** 4)
-        zoom[k] = max(0.2, 1 + (scale - 1) / PARALLAX)
-        offset[k, 0] = -shift / (PARALLAX * px * scale)
-    view_h = WORLD_WIDTH * h / w
-    cy0 = view_h * (0.5 - FLOOR_VIEW_FRACTION)
-    # floor row = h/2 + cy * scale with cy = cy0 + oy: solve oy relative to the first frame
-    base = (floor[0] - h / 2) / px - cy0
-    offset[:, 1] = (floor - h / 2) / (px * zoom) - cy0 - base
+        if textured:
+            warp[k] = _register_far(
+                far[0], far_ok[0].astype(np.float64), far[k], far_ok[k], tuple(warp[k - 1])
+            )
+    every = np.ones(t, dtype=bool)
+    log_scale = _robust_trend(np.log(warp[:, 2]), every)
+    scale = np.exp(log_scale)
+    zoom = np.maximum(0.2, 1 + (scale - 1) / PARALLAX)
+    offset = np.zeros((t, 2))
+    offset[:, 0] = -_robust_trend(warp[:, 0], every) / (PARALLAX * px * scale)
+    offset[:, 1] = _robust_trend(warp[:, 1], every) / (PARALLAX * px * scale)
     return offset, zoom, floor
 
 

@@ -88,6 +88,26 @@ def format_table(rows: dict[str, dict[str, Score]]) -> str:
     )
 
 
+FAILURE_ERROR = {"units/s": 0.1, "rel": 0.2, "": 0.2}  # errors above these are listed as failures
+
+
+def format_failures(row: str, items: list, per_item: list[dict[str, list[float]]]) -> str:
+    """Per check, the items of one row with a failed sample (rates) or a large error (errors):
+    `check: item [spec summary] ...`, so a floor below 1 can be traced to its scenes."""
+    lines = [f"failures ({row}):"]
+    for check in CHECKS:
+        bad = []
+        for item, res in zip(items, per_item, strict=True):
+            vals = res.get(check.name, [])
+            if check.kind == "rate" and any(v < 1.0 for v in vals):
+                bad.append(f"{item.name}")
+            elif check.kind == "error" and any(v > FAILURE_ERROR.get(check.unit, 0.2) for v in vals):
+                bad.append(f"{item.name}({max(vals):.2f})")
+        if bad:
+            lines.append(f"  {check.name} ({len(bad)}): {' '.join(bad)}")
+    return "\n".join(lines)
+
+
 def to_json(
     path: str | os.PathLike, *, settings: dict, rows: dict[str, dict[str, Score]], items: list[dict]
 ) -> Path:

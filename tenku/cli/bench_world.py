@@ -35,6 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seconds", type=float)
     p.add_argument("--json", help="write every score, the settings and per-item samples here")
     p.add_argument("--threads", type=int, default=1, help="torch threads for model generators")
+    p.add_argument("--show-failures", action="store_true", help="list, per check, the items each row fails")
     p.add_argument("--fit-parser", action="store_true", help="refit the parser's classifiers and write them")
     p.set_defaults(func=run)
 
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from tenku.bench import classify
     from tenku.bench.generators import GROUND_TRUTH, load_generator, load_transform
     from tenku.bench.items import make_items
-    from tenku.bench.report import format_table, summarize, to_json
+    from tenku.bench.report import format_failures, format_table, summarize, to_json
     from tenku.bench.runner import score
 
     if args.fit_parser:
@@ -93,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
         f"{width}x{height} @ {fps:g} fps, {len(items[0].frames)} frames"
     )
     print(format_table(rows))
+    if args.show_failures:
+        for name, res in per_item.items():
+            print(format_failures(name, items, res))
     print(f"elapsed {elapsed:.1f} s ({elapsed / len(items):.2f} s per item)")
     if args.json:
         settings = {
