@@ -103,6 +103,9 @@ class DiTConfig:
     rope_split: tuple[int, int, int] | None = None  # head-dim channels for (t, h, w); None: ~1/3 each
     timestep_scale: float = 1000.0  # t in [0, 1] is scaled by this before the sinusoid
     eps: float = 1e-6  # norm epsilon
+    abs_pos: bool = (
+        True  # add fixed 3D sin-cos positions to the tokens (RoPE alone is translation-equivariant)
+    )
 
     def __post_init__(self) -> None:
         if self.width % self.heads:

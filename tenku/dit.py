@@ -107,6 +107,20 @@ def sinusoid(values: torch.Tensor, dim: int, max_period: float = 10000.0) -> tor
     return torch.cat((ang.cos(), ang.sin()), dim=-1)  # (..., dim)
 
 
+def sincos_positions(grid: tuple[int, int, int], width: int, device: torch.device) -> torch.Tensor:
+    """Fixed 3D sin-cos position features (N, width) for a token grid (T', H', W'), t-major.
+
+    The width is split over the t, h and w axes (an even share each, the rest to t); positions
+    are in token units, so any grid size gets features.
+    """
+    share = 2 * (width // 6)
+    dims = (width - 2 * share, share, share)
+    axes = [torch.arange(n, device=device, dtype=torch.float32) for n in grid]
+    tt, hh, ww = torch.meshgrid(*axes, indexing="ij")  # (T', H', W') each
+    feats = [sinusoid(pos.flatten(), d) for pos, d in zip((tt, hh, ww), dims, strict=True) if d]
+    return torch.cat(feats, dim=-1)  # (N, width)
+
+
 class QKNorm(nn.Module):
     """RMSNorm over the head dim; the weight follows the input dtype so bf16 stays fused."""
 
@@ -350,6 +364,8 @@ class DiT(nn.Module):
         pt, ph, pw = self.cfg.patch_size
         grid = (x.shape[2] // pt, x.shape[3] // ph, x.shape[4] // pw)  # token grid (T', H', W')
         tokens = self.patch_embed(patchify(x, self.cfg.patch_size))  # (B, N, D)
+        if self.cfg.abs_pos:
+            tokens = tokens + sincos_positions(grid, self.cfg.width, x.device).to(tokens.dtype)  # (B, N, D)
         ctx = self.text_proj(text)  # (B, L, D)
         t_tok = t.float().reshape(t.shape[0], grid[0], pt).mean(-1)  # (B, T') one timestep per token frame
         c = self.condition(t_tok, (x.shape[3], x.shape[4]), ctx, text_mask, fps)  # (B, T', D)

@@ -254,3 +254,12 @@ def test_ulysses_two_processes_equal_single(test_preset, tmp_path):
         expected = ref(*inputs)
     init = f"file://{tmp_path / 'rendezvous'}"
     mp.spawn(_sp_worker, args=(init, test_preset, ref.state_dict(), inputs, expected), nprocs=2)
+
+
+def test_sincos_positions_distinct_for_any_grid():
+    from tenku.dit import sincos_positions
+
+    for grid in [(1, 2, 3), (5, 8, 8), (3, 7, 11)]:
+        pos = sincos_positions(grid, 48, torch.device("cpu"))
+        assert pos.shape == (grid[0] * grid[1] * grid[2], 48)
+        assert torch.unique(pos.round(decimals=5), dim=0).shape[0] == pos.shape[0]  # every token distinct
