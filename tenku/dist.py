@@ -16,7 +16,9 @@ The same entry point runs on one CPU, one GPU or many processes:
   `(q, k, v) -> out` on (B, heads, N_local, head_dim) tensors where every rank of the group holds
   one contiguous shard of the token sequence. An all-to-all turns sequence shards into head shards,
   full-sequence SDPA runs on H/P heads, and a second all-to-all turns it back. It is passed to the
-  model at construction; it is never patched in at run time.
+  model at construction; it is never patched in at run time. `SequenceParallel(group)` is the
+  DiT's matching `sequence=` object (shard the tokens, autograd-aware all-gather of the output);
+  `data_parallel_coords(info, sp)` gives the batch shard a rank reads (the sp group shares one).
 - `print0` / `log0`: print or log on rank 0 only.
 """
 
@@ -266,3 +268,63 @@ def shard_sequence(x: torch.Tensor, group, *, dim: int = 1) -> torch.Tensor:
     if x.shape[dim] % p != 0:
         raise ValueError(f"length {x.shape[dim]} along dim {dim} is not divisible by {p} ranks")
     return x.chunk(p, dim=dim)[r]
+
+
+class _GatherSequence(torch.autograd.Function):
+    """All-gather along `dim` in rank order; its gradient is the reduce-scatter (sum) of the chunks."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, dim: int, group) -> torch.Tensor:
+        ctx.dim, ctx.group = dim, group
+        p = dist.get_world_size(group)
+        local = x.movedim(dim, 0).contiguous()  # (L, ...) the gathered dim first
+        out = torch.empty((p * local.shape[0], *local.shape[1:]), dtype=x.dtype, device=x.device)
+        dist.all_gather_into_tensor(out, local, group=group)  # (P*L, ...) rank r's slice at [r*L, (r+1)*L)
+        return out.movedim(0, dim)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        p = dist.get_world_size(ctx.group)
+        full = grad.movedim(ctx.dim, 0).contiguous()  # (P*L, ...)
+        out = torch.empty((full.shape[0] // p, *full.shape[1:]), dtype=grad.dtype, device=grad.device)
+        dist.reduce_scatter_tensor(out, full, op=dist.ReduceOp.SUM, group=ctx.group)  # (L, ...)
+        return out.movedim(0, ctx.dim), None, None
+
+
+class SequenceParallel:
+    """The DiT's `sequence=` object over one sequence-parallel group (see `tenku.dit.DiT`).
+
+    shard(x, dim): this rank's contiguous slice of x along dim. gather(x, dim): every rank's slice
+    concatenated along dim in rank order. Every rank of the group computes the same loss from the
+    gathered output; the gradients follow the sum of the group's losses (the gather's backward is a
+    reduce-scatter), so averaging gradients over all ranks (DDP or FSDP over the whole world, as
+    `tenku.train` does) gives the gradient of the data-parallel mean loss, as on one process.
+    A group of one rank makes both calls the identity.
+    """
+
+    def __init__(self, group=None):
+        self.group = group
+
+    def _size(self) -> int:
+        return dist.get_world_size(self.group) if dist.is_available() and dist.is_initialized() else 1
+
+    def shard(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        if self._size() == 1:
+            return x
+        return shard_sequence(x, self.group, dim=dim)
+
+    def gather(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        if self._size() == 1:
+            return x
+        return _GatherSequence.apply(x, dim % x.ndim, self.group)
+
+
+def data_parallel_coords(info: DistInfo, sp: int) -> tuple[int, int]:
+    """(data-parallel rank, data-parallel size) of this process under `make_mesh(info, sp=sp)`.
+
+    The mesh is (dp, sp) in row-major order, so ranks [k*sp, (k+1)*sp) form sequence group k and
+    all see data-parallel shard k of the global batch.
+    """
+    if sp < 1 or info.world_size % sp != 0:
+        raise ValueError(f"--sp {sp} must be >= 1 and divide the number of processes {info.world_size}")
+    return info.rank // sp, info.world_size // sp

@@ -4,17 +4,21 @@
     tenku train dit --preset tiny --data world --vae runs/vae --out runs/dit --steps 20000
     tenku train dit ... --resume                     # continue exactly from runs/dit/checkpoints/latest
     torchrun --nproc_per_node=8 -m tenku.cli train dit ... --dist fsdp
+    torchrun --nproc_per_node=8 -m tenku.cli train dit ... --dist ddp --sp 2   # 4 data x 2 sequence
     tenku train export runs/dit --out ckpt/          # config.json + vae.safetensors + dit.safetensors
 
 - AdamW, linear warmup then cosine or linear decay, gradient clipping and accumulation, EMA weights,
   bf16 autocast (CPU and CUDA), activation checkpointing as an option; DDP or FSDP2 from `dist`.
+- `--sp N` (DiT): groups of N consecutive ranks share one batch shard and split every frame's
+  tokens (Ulysses attention + `dist.SequenceParallel`); DDP/FSDP reduce gradients over all ranks,
+  so the losses and updates equal one process with the same global batch (batch x world / N).
 - DiT step: latents from the frozen VAE (or a `cache:DIR` of latents), text states from the frozen
   encoder (caption dropout gives the empty prompt), logit-normal t with the resolution shift of the
   clip's token count, one t per sample spread over its latent frames, conditioning frames (random
   masks from `data.sample_cond_mask`) held clean at t = 0 and left out of the loss.
 - Randomness of step s is a pure function of (seed, s): the data of batch index s*accum + micro,
-  and a per-(index, rank) torch generator for timesteps and noise. Checkpoints also store the
-  global RNG states (torch, numpy, python), so a run killed at any point (SIGKILL included) and
+  and a per-(index, data-parallel rank) torch generator for timesteps and noise. Checkpoints also
+  store the global RNG states (torch, numpy, python), so a run killed at any point (SIGKILL included) and
   resumed with `--resume` produces the same loss sequence as an uninterrupted run.
 - Run directory: config.json, metrics.jsonl (one line per step), samples/step-N/*.mp4 every
   `sample_every` steps (DiT: the fixed prompts through the sampler and VAE decoder; VAE:
@@ -420,7 +424,9 @@ class VAETask:
 class DiTTask:
     """Flow matching on VAE latents with per-frame timesteps and conditioning masks."""
 
-    def __init__(self, cfg: TrainConfig, mcfg: ModelConfig, device: torch.device, attention=None):
+    def __init__(
+        self, cfg: TrainConfig, mcfg: ModelConfig, device: torch.device, attention=None, sequence=None
+    ):
         from tenku.dit import DiT
         from tenku.text import TextEncoder
 
@@ -436,7 +442,7 @@ class DiTTask:
             mcfg = dataclasses.replace(mcfg, vae=vae_mcfg.vae)
         self.mcfg = mcfg
         self.text = TextEncoder(mcfg.text, device=device)
-        self.model = DiT(mcfg.dit, attention=attention).to(device)
+        self.model = DiT(mcfg.dit, attention=attention, sequence=sequence).to(device)
 
     def tokens(self, latent_shape: tuple[int, ...]) -> int:
         pt, ph, pw = self.mcfg.dit.patch_size
@@ -594,20 +600,37 @@ def _write_samples(run: Path, step: int, clips: list[tuple[str, np.ndarray]], fp
         write_png(stack_rows([contact_sheet(f) for _, f in clips]), folder / "sheet.png")
 
 
+def _check_sequence_parallel(cfg: TrainConfig, info: tdist.DistInfo) -> None:
+    """--sp N: a DiT under torchrun, N dividing the world and the heads, gradients reduced by --dist."""
+    if cfg.model != "dit":
+        raise ValueError(f"--sp {cfg.sp} shards DiT token sequences; the {cfg.model} trains with --sp 1")
+    if not info.distributed or info.world_size % cfg.sp != 0:
+        raise ValueError(
+            f"--sp {cfg.sp} needs a torchrun launch whose process count divides by it, got {info.world_size}"
+        )
+    if cfg.dist == "none":
+        raise ValueError(
+            f"--sp {cfg.sp} needs --dist ddp or fsdp: gradients are reduced over every rank, the "
+            "sequence-parallel ones included"
+        )
+    heads = PRESETS[cfg.preset].dit.heads
+    if heads % cfg.sp != 0:
+        raise ValueError(f"--sp {cfg.sp} must divide the attention heads of preset {cfg.preset!r} ({heads})")
+
+
 def build(cfg: TrainConfig, info: tdist.DistInfo):
     """(task, wrapped model, optimizer, EMA) for a config, with parallelism applied from outside."""
     mcfg = PRESETS[cfg.preset]
     torch.manual_seed(cfg.seed)
-    attention = None
+    attention = sequence = None
     if cfg.sp > 1:
-        raise ValueError(
-            "--sp > 1: Ulysses attention (tenku.dist.UlyssesAttention) is ready, but the DiT forward "
-            "runs on whole sequences; sequence-sharded DiT training is not wired yet"
-        )
+        _check_sequence_parallel(cfg, info)
+        group = tdist.make_mesh(info, sp=cfg.sp)["sp"].get_group()
+        attention, sequence = tdist.UlyssesAttention(group), tdist.SequenceParallel(group)
     if cfg.model == "vae":
         task = VAETask(cfg, mcfg, info.device)
     else:
-        task = DiTTask(cfg, mcfg, info.device, attention=attention)
+        task = DiTTask(cfg, mcfg, info.device, attention=attention, sequence=sequence)
     model = task.model
     if cfg.checkpointing:
         if not hasattr(model, "set_checkpointing"):
@@ -617,7 +640,7 @@ def build(cfg: TrainConfig, info: tdist.DistInfo):
         raise ValueError(f"--dist {cfg.dist} needs a torchrun launch with more than one process")
     if cfg.dist == "ddp":
         model = tdist.apply_ddp(model, info)
-    elif cfg.dist == "fsdp":
+    elif cfg.dist == "fsdp":  # sharded over every rank: the sp ranks' gradients are averaged too
         model = tdist.apply_fsdp(model, tdist.make_mesh(info)["dp"])
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay
@@ -633,10 +656,11 @@ def train_step(cfg, task, model, optimizer, dataset, step: int, info) -> dict:
         group["lr"] = lr
     autocast = torch.autocast(info.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     total, tokens, extra = 0.0, 0, {}
+    dp_rank, dp_size = tdist.data_parallel_coords(info, cfg.sp)  # a sequence group shares its batch
     for micro in range(cfg.accum):
         index = step * cfg.accum + micro
-        batch = dataset.get_batch(index, cfg.batch, rank=info.rank, world_size=info.world_size)
-        gen, rng = step_generators(cfg.seed, index, info.rank)
+        batch = dataset.get_batch(index, cfg.batch, rank=dp_rank, world_size=dp_size)
+        gen, rng = step_generators(cfg.seed, index, dp_rank)
         with autocast:
             loss, metrics, n_tokens = task.loss(model, batch, gen, rng)
         (loss / cfg.accum).backward()
@@ -654,7 +678,7 @@ def train_step(cfg, task, model, optimizer, dataset, step: int, info) -> dict:
     optimizer.zero_grad(set_to_none=True)
     out = {"loss": tdist.all_reduce_mean(total, info.device), "lr": lr, "grad_norm": float(norm)}
     out.update({k: round(v, 6) for k, v in extra.items()})
-    out["tokens"] = tokens * info.world_size
+    out["tokens"] = tokens * dp_size
     return out
 
 
@@ -683,7 +707,7 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
         if info.is_main:
             _truncate_metrics(metrics_path, start)
         bar = tqdm(total=cfg.steps, initial=start, disable=not (cfg.progress and info.is_main), unit="step")
-        samples_per_step = cfg.batch * cfg.accum * info.world_size
+        samples_per_step = cfg.batch * cfg.accum * tdist.data_parallel_coords(info, cfg.sp)[1]
         t_run = time.perf_counter()
         for step in range(start, cfg.steps):
             t0 = time.perf_counter()
