@@ -185,3 +185,41 @@ def test_cli_smoke(tmp_path, capsys):
 
     data = json.loads(out.read_text())
     assert data["settings"]["n"] == 2 and "floor" in data["rows"]
+
+
+def test_same_colour_twins_keep_their_identities():
+    """id-0016: a cyan ball runs into a cyan star and bounces off; they share one blob for a
+    frame, which is split between the two tracks, and neither track takes the other's path."""
+    from tenku.bench.checks import associate
+    from tenku.bench.items import make_item
+
+    item = make_item("id", 16, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    cyan = [n for n, o in enumerate(item.spec.objects) if o.color == "cyan"]
+    assert len(cyan) == 2
+    parsed = parse_video(item.frames, item.fps)
+    assert any(tr.merged.any() for tr in parsed.tracks if tr.color == "cyan"), "no shared blob"
+    match = associate(item, parsed)
+    for n in cyan:
+        tr = parsed.tracks[match[n]]
+        assert tr.present.mean() > 0.9
+        err = np.linalg.norm(tr.centroid - item.state.centroid_px[:, n], axis=1)[tr.present]
+        assert err.max() < 1.5, f"object {n} strays {err.max():.1f} px from its path"
+    s = run_checks(item, parsed)
+    assert _passes(s, "count") and _passes(s, "instances") and _passes(s, "direction")
+
+
+def test_drift_windows_and_report():
+    from tenku.bench.items import make_item
+    from tenku.bench.report import drift, format_drift
+    from tenku.bench.runner import chunk_bounds, score_chunks
+
+    assert len(chunk_bounds(481, 33)) == 15 and chunk_bounds(481, 33)[-1] == (448, 481)
+    assert chunk_bounds(10, 33) == [(0, 10)]
+    item = make_item("id", 1, seed=0, width=48, height=48, fps=4.0, seconds=6.0)
+    per = score_chunks([item], None, chunk_seconds=2.0)
+    assert len(per) == 1 and len(per[0]) == 3
+    res = drift(per)
+    assert len(res["chunks"]) == 3 and set(res["drift"]) == {c.name for c in CHECKS}
+    assert res["drift"]["style"] == 0.0 and res["chunks"][0]["style"].mean == 1.0
+    text = format_drift(res, 2.0)
+    assert "0-2s" in text and "4-6s" in text and "drift" in text

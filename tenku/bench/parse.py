@@ -22,12 +22,12 @@ Pixel coordinates are (x, y) with y down and pixel centres at +0.5, as in `World
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from tenku.bench.classify import BACKGROUND_CLASS, COLOR_NAMES, FIRST_COLOR_CLASS, OCCLUDER_CLASS, classifiers
-from tenku.world import SHAPES, WORLD_WIDTH
+from tenku.world import GRAVITY, SHAPES, WORLD_WIDTH
 from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER, shape_sdf
 from tenku.world.styles import pixel_block
 from tenku.world.vocab import FLOOR_VIEW_FRACTION, PARALLAX
@@ -38,12 +38,16 @@ OCCLUDER_MIN_FRACTION = 0.01  # occluder-coloured regions smaller than this frac
 FLOOR_SEARCH = 0.1  # the floor line is looked for within this fraction of the height of its place
 FLOOR_STEP = 0.05  # and then within this fraction of its row in the frame before
 FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
+ATTACH_GAP = 2  # pixels between a component and a larger one of another colour that count as attached
+ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
 REGISTER_REACH = 0.6  # pixels (at REGISTER_WIDTH) the far layer may move from one frame to the next
 REGISTER_LOG_REACH = 0.015  # and log-scale it may change
 REGISTER_WIDTH = 64  # wider frames are block-averaged to about this width for the camera
 REGISTER_BLUR = 1.0  # pixels (at REGISTER_WIDTH) of blur before registering
 REGISTER_TEXTURE = 1.8  # luma spread below which the far layer is blank (no camera reading)
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
+SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
+SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
 # Area of each shape as a multiple of its circumscribed radius squared.
 AREA_FACTOR = {
@@ -66,6 +70,8 @@ class Detection:
     mask: np.ndarray  # (y1 - y0, x1 - x0) bool
     at_edge: bool  # touches the frame border
     near_occluder: bool  # within a few pixels of occluder pixels
+    attached: bool = False  # within ATTACH_GAP pixels of a larger component of another colour
+    merged: bool = False  # a piece of a blob split between same-colour tracks (position approximate)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +83,7 @@ class Track:
     bottom: np.ndarray  # (T,) pixels, NaN where absent
     at_edge: np.ndarray  # (T,) bool
     near_occluder: np.ndarray  # (T,) bool
+    merged: np.ndarray  # (T,) bool: split from a blob shared with a same-colour track
     shape: str | None  # best template, None when too small to tell
     shape_scores: dict[str, float]  # mean soft IoU per shape over clean frames
     radius_px: float  # fitted circumscribed radius at the first clean frame, pixels
@@ -168,7 +175,9 @@ def _detections(classes: np.ndarray, min_area: float) -> list[Detection]:
 
 def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
     """Drop small components that touch a much larger one of another colour: the blended rim
-    of an object read as a neighbouring hue (e.g. red on a sand floor read as orange)."""
+    of an object read as a neighbouring hue (e.g. red on a sand floor read as orange). Mark the
+    rest that lie within ATTACH_GAP pixels of a larger one of another colour (`attached`): a
+    track attached in most of its frames is a rim or an outline, not an object (`_drop_attached`)."""
     from scipy import ndimage
 
     ids = np.full((h, w), -1)
@@ -176,36 +185,51 @@ def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
         x0, y0, x1, y1 = d.bbox
         ids[y0:y1, x0:x1][d.mask] = k
     keep = []
+    eight = np.ones((3, 3), dtype=bool)
     for k, d in enumerate(dets):
         x0, y0, x1, y1 = d.bbox
-        xa, ya, xb, yb = max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1)
+        g = ATTACH_GAP
+        xa, ya, xb, yb = max(0, x0 - g), max(0, y0 - g), min(w, x1 + g), min(h, y1 + g)
         local = ids[ya:yb, xa:xb]
-        grown = ndimage.binary_dilation(local == k, structure=np.ones((3, 3), dtype=bool))
+        grown = ndimage.binary_dilation(local == k, structure=eight)
         touching = {int(j) for j in np.unique(local[grown]) if j >= 0 and j != k}
         if any(dets[j].color != d.color and dets[j].area >= d.area / FRINGE_RATIO for j in touching):
             continue
-        keep.append(d)
+        near = ndimage.binary_dilation(local == k, structure=eight, iterations=g)
+        close = {int(j) for j in np.unique(local[near]) if j >= 0 and j != k}
+        attached = any(dets[j].color != d.color and dets[j].area > d.area for j in close)
+        keep.append(replace(d, attached=attached))
     return keep
 
 
-def _link(per_frame: list[list[Detection]], width: int) -> list[list[Detection | None]]:
-    """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching."""
+@dataclass(frozen=True, kw_only=True)
+class _Prediction:
+    xy: tuple[float, float]  # predicted centroid, pixels
+    gap: int  # frames since the track was last seen
+    size: float  # sqrt of its last area, pixels
+
+
+def _link(per_frame: list[list[Detection]], width: int, fps: float) -> list[list[Detection | None]]:
+    """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching
+    on each track's predicted position; a blob that two same-colour tracks run into is split
+    between them first (`_split_merged`), so identities survive a crossing."""
     from scipy.optimize import linear_sum_assignment
 
+    g_px = GRAVITY * width / WORLD_WIDTH / fps**2  # pixels / frame^2, y down
     t_len = len(per_frame)
     tracks: list[list[Detection | None]] = []
     for t, dets in enumerate(per_frame):
-        for color in {d.color for d in dets}:
-            cand = [d for d in dets if d.color == color]
-            live = [k for k, tr in enumerate(tracks) if tr[t] is None and tr[_first(tr)].color == color]
+        for color in sorted({d.color for d in dets}):
+            live = [k for k, tr in enumerate(tracks) if tr[_first(tr)].color == color]
+            preds = [_predict(tracks[k], t, g_px) for k in live]
+            cand = _split_merged([d for d in dets if d.color == color], preds)
             cost = np.full((len(live), len(cand)), 1e9)
-            for a, k in enumerate(live):
-                pred, gap, r = _predict(tracks[k], t)
-                gate = MATCH_GATE * width * min(gap, 3) + r
+            for a, pr in enumerate(preds):
+                gate = MATCH_GATE * width * min(pr.gap, 3) + pr.size
                 for b, d in enumerate(cand):
-                    dist = math.dist(pred, d.centroid)
+                    dist = math.dist(pr.xy, d.centroid)
                     if dist <= gate:
-                        cost[a, b] = dist + 0.5 * abs(math.sqrt(d.area) - r)
+                        cost[a, b] = dist + 0.5 * abs(math.sqrt(d.area) - pr.size)
             used = set()
             if live:
                 rows, cols = linear_sum_assignment(cost)
@@ -225,21 +249,96 @@ def _first(track: list[Detection | None]) -> int:
     return next(i for i, d in enumerate(track) if d is not None)
 
 
-def _predict(track: list[Detection | None], t: int) -> tuple[tuple[float, float], int, float]:
-    """Constant-velocity prediction of a track at frame t, the frames since it was seen, its size."""
+def _predict(track: list[Detection | None], t: int, g_px: float) -> _Prediction:
+    """Where a track should be at frame t: constant velocity from its last two unsplit sightings,
+    plus gravity (g_px pixels / frame^2 down) when gravity predicted its last sighting better."""
     seen = [(i, d) for i, d in enumerate(track[:t]) if d is not None]
-    if not seen:
-        return (math.inf, math.inf), 1, 0.0
-    i1, d1 = seen[-1]
-    x, y = d1.centroid
-    if len(seen) >= 2:
-        i0, d0 = seen[-2]
-        vx, vy = (
-            (d1.centroid[0] - d0.centroid[0]) / (i1 - i0),
-            (d1.centroid[1] - d0.centroid[1]) / (i1 - i0),
+    i_last, d_last = seen[-1]
+    gap, size = t - i_last, math.sqrt(d_last.area)
+    whole = [(i, np.asarray(d.centroid)) for i, d in seen if not d.merged]
+    if not whole or i_last - whole[-1][0] > 4:
+        whole = [(i, np.asarray(d.centroid)) for i, d in seen]
+    i1, p1 = whole[-1]
+    if len(whole) < 2:
+        return _Prediction(xy=tuple(p1), gap=gap, size=size)
+    i0, p0 = whole[-2]
+    acc = np.zeros(2)
+    if len(whole) >= 3:  # which model predicted p1 from the two sightings before it
+        im, pm = whole[-3]
+        v = (p0 - pm) / (i0 - im)
+        fall = np.array([0.0, g_px])
+        d1 = i1 - i0
+        miss_cv = np.linalg.norm(p0 + v * d1 - p1)
+        miss_g = np.linalg.norm(p0 + (v + fall * (i0 - im) / 2) * d1 + fall * d1**2 / 2 - p1)
+        if miss_g < miss_cv:
+            acc = fall
+    v1 = (p1 - p0) / (i1 - i0) + acc * (i1 - i0) / 2
+    dt = t - i1
+    xy = p1 + v1 * dt + acc * dt**2 / 2
+    return _Prediction(xy=(float(xy[0]), float(xy[1])), gap=gap, size=size)
+
+
+def _split_merged(cand: list[Detection], preds: list[_Prediction]) -> list[Detection]:
+    """Split each detection that two or more recently seen tracks predict themselves into (and
+    that is larger than the biggest of them alone) between those tracks: pixels go to the
+    nearest predicted centre in units of each track's size, centres refined a few times."""
+    recent = [p for p in preds if p.gap <= SPLIT_GAP]
+    if len(recent) < 2 or not cand:
+        return cand
+    claims: dict[int, list[_Prediction]] = {}
+    for pr in recent:
+        best, best_d = None, math.inf
+        for b, d in enumerate(cand):
+            x0, y0, x1, y1 = d.bbox
+            ys, xs = np.nonzero(d.mask)
+            reach = np.hypot(xs + x0 + 0.5 - pr.xy[0], ys + y0 + 0.5 - pr.xy[1]).min()
+            if reach <= max(1.0, 0.5 * pr.size) and math.dist(pr.xy, d.centroid) < best_d:
+                best, best_d = b, math.dist(pr.xy, d.centroid)
+        if best is not None:
+            claims.setdefault(best, []).append(pr)
+    out = []
+    for b, d in enumerate(cand):
+        prs = claims.get(b, [])
+        areas = sorted(p.size**2 for p in prs)
+        if len(prs) < 2 or d.area < areas[-1] + SPLIT_EXTRA * areas[0]:
+            out.append(d)
+            continue
+        out.extend(_kmeans_split(d, prs))
+    return out
+
+
+def _kmeans_split(d: Detection, preds: list[_Prediction]) -> list[Detection]:
+    """Pieces of one detection's mask around the predicted centres (size-weighted k-means)."""
+    x0, y0, _, _ = d.bbox
+    ys, xs = np.nonzero(d.mask)
+    pts = np.stack([xs + x0 + 0.5, ys + y0 + 0.5], 1)  # (P, 2) pixel centres
+    centres = np.array([p.xy for p in preds])  # (K, 2)
+    sizes = np.array([p.size for p in preds])
+    for _ in range(5):
+        dist = np.linalg.norm(pts[:, None] - centres[None], axis=2) / sizes[None]  # (P, K)
+        owner = dist.argmin(1)
+        if len(set(owner.tolist())) < len(preds):
+            return [d]
+        centres = np.stack([pts[owner == k].mean(0) for k in range(len(preds))])
+    out = []
+    for k in range(len(preds)):
+        sel = owner == k
+        px, py = xs[sel] + x0, ys[sel] + y0
+        bx0, by0, bx1, by1 = int(px.min()), int(py.min()), int(px.max()) + 1, int(py.max()) + 1
+        mask = np.zeros((by1 - by0, bx1 - bx0), dtype=bool)
+        mask[py - by0, px - bx0] = True
+        out.append(
+            replace(
+                d,
+                centroid=(float(centres[k, 0]), float(centres[k, 1])),
+                area=float(sel.sum()),
+                bbox=(bx0, by0, bx1, by1),
+                bottom=float(by1),
+                mask=mask,
+                merged=True,
+            )
         )
-        x, y = x + vx * (t - i1), y + vy * (t - i1)
-    return (x, y), t - i1, math.sqrt(d1.area)
+    return out
 
 
 def _fit_shape(det: Detection) -> dict[str, tuple[float, float]]:
@@ -270,7 +369,7 @@ def _fit_shape(det: Detection) -> dict[str, tuple[float, float]]:
 
 def _track_shape(dets: list[Detection], block: int) -> tuple[str | None, dict[str, float], float]:
     """Shape (None if too small), mean IoU per shape, and radius (pixels) from clean detections."""
-    clean = [d for d in dets if not d.at_edge and not d.near_occluder]
+    clean = [d for d in dets if not d.at_edge and not d.near_occluder and not d.merged]
     if not clean:
         clean = dets
     areas = np.array([d.area for d in clean])
@@ -457,8 +556,10 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     per_frame = [_detections(classes[k], min_area) for k in range(t_len)]
     block = pixel_block(style, w)
     tracks = []
-    for tr in _link(per_frame, w):
+    for tr in _link(per_frame, w, fps):
         dets = [d for d in tr if d is not None]
+        if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
+            continue  # a rim or an outline of another colour's object
         shape, scores, radius = _track_shape(dets, block)
         nan2 = np.full(2, np.nan)
         tracks.append(
@@ -470,6 +571,7 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
                 bottom=np.array([d.bottom if d else np.nan for d in tr]),
                 at_edge=np.array([bool(d and d.at_edge) for d in tr]),
                 near_occluder=np.array([bool(d and d.near_occluder) for d in tr]),
+                merged=np.array([bool(d and d.merged) for d in tr]),
                 shape=shape,
                 shape_scores=scores,
                 radius_px=radius,

@@ -1,5 +1,8 @@
 """Scores from check samples: means with item-level bootstrap 95 % intervals, tables, JSON.
 
+`drift(per_item_chunks)` summarizes each window of long clips the same way and adds, per check,
+the drift: the last window's mean minus the first's; `format_drift` prints it.
+
 `summarize(per_item)` takes, for one row (a generator, the floor or the ceiling), a list with
 one dict per item mapping check name -> samples, and returns `Score`s: the mean over all samples
 and a 95 % interval from resampling items (samples of one item stay together). `format_table`
@@ -109,7 +112,12 @@ def format_failures(row: str, items: list, per_item: list[dict[str, list[float]]
 
 
 def to_json(
-    path: str | os.PathLike, *, settings: dict, rows: dict[str, dict[str, Score]], items: list[dict]
+    path: str | os.PathLike,
+    *,
+    settings: dict,
+    rows: dict[str, dict[str, Score]],
+    items: list[dict],
+    drift: dict | None = None,
 ) -> Path:
     from tenku.io import atomic_path
 
@@ -118,6 +126,8 @@ def to_json(
         "rows": {name: {c: _clean(asdict(s)) for c, s in row.items()} for name, row in rows.items()},
         "items": items,
     }
+    if drift is not None:
+        data["drift"] = drift
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=1, allow_nan=False))
     return Path(path)
@@ -125,3 +135,39 @@ def to_json(
 
 def _clean(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
+
+
+def drift(per_item_chunks: list[list[dict[str, list[float]]]], *, seed: int = 0) -> dict:
+    """Per-window scores of long clips (window k of every item together) and, per check, the
+    drift: last window's mean minus the first's (NaN where either has no sample)."""
+    windows = min(len(c) for c in per_item_chunks)
+    chunks = [summarize([c[k] for c in per_item_chunks], seed=seed) for k in range(windows)]
+    change = {name: chunks[-1][name].mean - chunks[0][name].mean for name in chunks[0]}
+    return {"chunks": chunks, "drift": change}
+
+
+def format_drift(result: dict, chunk_seconds: float) -> str:
+    """One line per check: the mean of each window and the drift (last - first)."""
+    chunks, change = result["chunks"], result["drift"]
+    head = [
+        "check",
+        *(f"{k * chunk_seconds:g}-{(k + 1) * chunk_seconds:g}s" for k in range(len(chunks))),
+        "drift",
+    ]
+    lines = []
+    for c in CHECKS:
+        digits = 3 if c.kind == "rate" else 4
+        cells = [("n/a" if ch[c.name].samples == 0 else f"{ch[c.name].mean:.{digits}f}") for ch in chunks]
+        d = change[c.name]
+        lines.append([c.name, *cells, "n/a" if math.isnan(d) else f"{d:+.{digits}f}"])
+    widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([fmt.format(*head), *(fmt.format(*x) for x in lines)])
+
+
+def drift_json(result: dict) -> dict:
+    """The drift result as plain JSON-ready data (NaN as null)."""
+    return {
+        "chunks": [{c: _clean(asdict(s)) for c, s in ch.items()} for ch in result["chunks"]],
+        "drift": {c: (None if math.isnan(v) else v) for c, v in result["drift"].items()},
+    }

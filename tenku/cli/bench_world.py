@@ -3,12 +3,17 @@
     tenku bench world --generator ground-truth --split id --n 100
     tenku bench world --generator tenku-tiny --split all --n 100 --json world.json
     tenku bench world --generator ckpt/ --mode continuation --transform vae:ckpt/
+    tenku bench world --drift --n 10        # long-video drift: 60 s clips, checks per 4-s window
     tenku bench world --fit-parser          # refit the parser's classifiers on renders
 
 Prints one line per check with its mean, bootstrap 95 % interval and sample count, for the
 generator, the floor (the parser on ground truth) and, with --transform, the ceiling (ground
 truth through the transform: `h264[:CRF]` or `vae:CHECKPOINT`), then the elapsed time. Sizes
 default to the model's own (64x64 at 8 fps for 2 s, 17 frames, for ground truth).
+
+With --drift (text-to-video only) each clip is --seconds long (default 60) and every check runs
+per window of --chunk-seconds (default 4); one table per row gives each window's mean and the
+drift (last window minus first).
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ def add_parser(sub) -> None:
     p.add_argument("--json", help="write every score, the settings and per-item samples here")
     p.add_argument("--threads", type=int, default=1, help="torch threads for model generators")
     p.add_argument("--show-failures", action="store_true", help="list, per check, the items each row fails")
+    p.add_argument(
+        "--drift", action="store_true", help="long clips scored per window: per-window scores and drift"
+    )
+    p.add_argument("--chunk-seconds", type=float, default=4.0, help="--drift: window length in seconds")
     p.add_argument("--fit-parser", action="store_true", help="refit the parser's classifiers and write them")
     p.set_defaults(func=run)
 
@@ -46,12 +55,56 @@ def _sizes(args: argparse.Namespace, generator) -> tuple[int, int, float, float]
     w, h, fps, seconds = 64, 64, 8.0, 2.0
     if isinstance(generator, PipelineGenerator):
         w, h, fps, seconds = generator.defaults()
+    if args.drift:
+        seconds = 60.0
     return (
         args.width or w,
         args.height or h,
         args.fps or fps,
         args.seconds or seconds,
     )
+
+
+def _run_drift(args: argparse.Namespace, items, generator, transform, start: float) -> int:
+    import time
+
+    from tenku.bench.report import drift, drift_json, format_drift, to_json
+    from tenku.bench.runner import score_chunks
+
+    results = {}
+    if generator is not None:
+        results[generator.name] = drift(score_chunks(items, generator, chunk_seconds=args.chunk_seconds))
+    results["floor"] = drift(score_chunks(items, None, chunk_seconds=args.chunk_seconds))
+    if transform is not None:
+        per = score_chunks(items, None, chunk_seconds=args.chunk_seconds, transform=transform)
+        results[f"ceiling ({transform.name})"] = drift(per)
+    elapsed = time.perf_counter() - start
+    t, h, w, _ = items[0].frames.shape
+    print(
+        f"world benchmark drift: generator {args.generator}, split {args.split}, n {len(items)}, "
+        f"{w}x{h} @ {items[0].fps:g} fps, {t} frames, windows of {args.chunk_seconds:g} s"
+    )
+    for name, res in results.items():
+        print(f"{name}:")
+        print(format_drift(res, args.chunk_seconds))
+    print(f"elapsed {elapsed:.1f} s ({elapsed / len(items):.2f} s per item)")
+    if args.json:
+        settings = {
+            "generator": args.generator,
+            "split": args.split,
+            "n": len(items),
+            "drift": True,
+            "chunk_seconds": args.chunk_seconds,
+            "width": w,
+            "height": h,
+            "fps": items[0].fps,
+            "frames": t,
+            "seed": args.seed,
+            "elapsed_s": round(elapsed, 2),
+        }
+        data = {name: drift_json(res) for name, res in results.items()}
+        print(f"wrote {to_json(args.json, settings=settings, rows={}, items=[], drift=data)}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
     items = make_items(
         args.split, args.n, seed=args.seed, width=width, height=height, fps=fps, seconds=seconds
     )
+    if args.drift:
+        if args.mode != "t2v":
+            raise ValueError(
+                "--drift scores text-to-video clips; it cannot be combined with --mode continuation"
+            )
+        return _run_drift(args, items, generator, transform, start)
     kw = dict(mode=args.mode, cond=args.cond)
     rows, per_item = {}, {}
     if generator is not None:
