@@ -77,13 +77,27 @@ def _mark(frames: np.ndarray, fps: float, config: ProvenanceConfig) -> tuple[np.
     }
 
 
-def _sign_into(
-    path: Path, write_plain, *, title: str, model: str, prompt: str, config, watermark, extra
-) -> None:
-    """write_plain(tmp) writes the unsigned file; the signed one replaces `path` atomically."""
+def _write_marked(
+    frames: np.ndarray,
+    path: Path,
+    fps: float,
+    write_plain,
+    *,
+    model: str,
+    prompt: str,
+    config: ProvenanceConfig,
+    extra: dict | None,
+) -> Path:
+    """Plain file (logged) when provenance is off; else mark (T, H, W, 3) frames, write them with
+    `write_plain(frames, tmp)` and sign that into a C2PA file that replaces `path` atomically."""
+    if not config.enabled:
+        write_plain(frames, path)
+        log.warning("provenance turned off explicitly: %s has no watermark and no C2PA manifest", path)
+        return path
+    frames, watermark = _mark(frames, fps, config)
     chain, key = _credentials(config)
     spec = c2pa_manifest.build_manifest(
-        title=title,
+        title=path.name,
         model=model,
         prompt=prompt,
         include_prompt=config.include_prompt,
@@ -93,10 +107,11 @@ def _sign_into(
     with atomic_path(path) as signed:
         plain = signed.with_name(f"{signed.stem}.plain{path.suffix}")
         try:
-            write_plain(plain)
+            write_plain(frames, plain)
             c2pa_manifest.sign_file(plain, signed, spec, chain_pem=chain, key_pem=key)
         finally:
             plain.unlink(missing_ok=True)
+    return path
 
 
 def write_provenanced_mp4(
@@ -113,23 +128,16 @@ def write_provenanced_mp4(
     path = Path(path)
     if path.suffix.lower() != ".mp4":
         raise ValueError(f"cannot write {path} with provenance: videos are signed as .mp4 only")
-    frames = check_frames(frames)
-    if not config.enabled:
-        write_mp4(frames, path, fps)
-        log.warning("provenance turned off explicitly: %s has no watermark and no C2PA manifest", path)
-        return path
-    frames, watermark = _mark(frames, fps, config)
-    _sign_into(
+    return _write_marked(
+        check_frames(frames),
         path,
-        lambda tmp: write_mp4(frames, tmp, fps),
-        title=path.name,
+        fps,
+        lambda frames, target: write_mp4(frames, target, fps),
         model=model,
         prompt=prompt,
         config=config,
-        watermark=watermark,
         extra=extra,
     )
-    return path
 
 
 def write_provenanced_png(
@@ -145,23 +153,16 @@ def write_provenanced_png(
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"cannot write {path} with provenance: images are signed as .png only")
-    frames = check_frames(np.asarray(image)[None])
-    if not config.enabled:
-        write_png(frames[0], path)
-        log.warning("provenance turned off explicitly: %s has no watermark and no C2PA manifest", path)
-        return path
-    frames, watermark = _mark(frames, 1.0, config)
-    _sign_into(
+    return _write_marked(
+        check_frames(np.asarray(image)[None]),  # (1, H, W, 3)
         path,
-        lambda tmp: write_png(frames[0], tmp),
-        title=path.name,
+        1.0,
+        lambda frames, target: write_png(frames[0], target),
         model=model,
         prompt=prompt,
         config=config,
-        watermark=watermark,
         extra=extra,
     )
-    return path
 
 
 def write_provenanced(
