@@ -419,6 +419,27 @@ def _source(service: Service, fields: dict, owner: str) -> tuple[Job | None, Upl
     )
 
 
+async def _source_video(
+    service: Service, fields: dict, source: Job | None, upload: Upload | None, params: dict[str, Any]
+) -> tuple[str, str, dict[str, bytes]]:
+    """Size, duration (API seconds string) and uploads of an extend/edit source from `_source`;
+    a completed video is named in params["source_id"], an uploaded one is checked and stored."""
+    if source is not None:
+        params["source_id"] = source.id
+        return source.size, source.seconds, {}
+    size = check_size(fields.get("size"), service.info)
+    data, seconds = await run_in_threadpool(_uploaded_video, service, upload, size)
+    return size, seconds, {SOURCE_VIDEO_FILE: data}
+
+
+async def _queue(service: Service, request: Request, **job: Any) -> JSONResponse:
+    """`_submit` off the event loop, keyed by the Idempotency-Key header; answers the video object."""
+    queued = await run_in_threadpool(
+        _submit, service, idempotency_key=request.headers.get("idempotency-key"), **job
+    )
+    return JSONResponse(video_object(queued))
+
+
 def _add_create_routes(app: FastAPI, service: Service) -> None:
     owner_dep = Depends(_owner_dependency(service))
 
@@ -436,9 +457,9 @@ def _add_create_routes(app: FastAPI, service: Service) -> None:
             )
             params["input_image"] = True
         assert model == service.info.name
-        job = await run_in_threadpool(
-            _submit,
+        return await _queue(
             service,
+            request,
             owner=owner,
             mode="generate",
             prompt=prompt,
@@ -446,9 +467,7 @@ def _add_create_routes(app: FastAPI, service: Service) -> None:
             size=size,
             params=params,
             uploads=uploads,
-            idempotency_key=request.headers.get("idempotency-key"),
         )
-        return JSONResponse(video_object(job))
 
     @app.post("/v1/videos/extensions")
     async def extend_video(request: Request, owner: str = owner_dep) -> JSONResponse:
@@ -463,29 +482,18 @@ def _add_create_routes(app: FastAPI, service: Service) -> None:
             "new_seconds": new_seconds,
             "backward": bool_field(fields, "backward"),
         }
-        uploads = {}
-        if source is not None:
-            size, total = source.size, float(source.seconds) + new_seconds
-            params["source_id"] = source.id
-        else:
-            size = check_size(fields.get("size"), service.info)
-            uploads[SOURCE_VIDEO_FILE], duration = await run_in_threadpool(
-                _uploaded_video, service, upload, size
-            )
-            total = float(duration) + new_seconds
-        job = await run_in_threadpool(
-            _submit,
+        size, seconds, uploads = await _source_video(service, fields, source, upload, params)
+        return await _queue(
             service,
+            request,
             owner=owner,
             mode="extend",
             prompt=prompt,
-            seconds=format_seconds(total),
+            seconds=format_seconds(float(seconds) + new_seconds),
             size=size,
             params=params,
             uploads=uploads,
-            idempotency_key=request.headers.get("idempotency-key"),
         )
-        return JSONResponse(video_object(job))
 
     @app.post("/v1/videos/edits")
     async def edit_video(request: Request, owner: str = owner_dep) -> JSONResponse:
@@ -493,18 +501,10 @@ def _add_create_routes(app: FastAPI, service: Service) -> None:
         source, upload = _source(service, fields, owner)
         strength = number_field(fields, "strength", float, 0.01, 1.0) or service.config.edit_strength
         params = _common_params(fields, service) | {"strength": strength}
-        uploads = {}
-        if source is not None:
-            size, seconds = source.size, source.seconds
-            params["source_id"] = source.id
-        else:
-            size = check_size(fields.get("size"), service.info)
-            uploads[SOURCE_VIDEO_FILE], seconds = await run_in_threadpool(
-                _uploaded_video, service, upload, size
-            )
-        job = await run_in_threadpool(
-            _submit,
+        size, seconds, uploads = await _source_video(service, fields, source, upload, params)
+        return await _queue(
             service,
+            request,
             owner=owner,
             mode="edit",
             prompt=prompt,
@@ -512,9 +512,7 @@ def _add_create_routes(app: FastAPI, service: Service) -> None:
             size=size,
             params=params,
             uploads=uploads,
-            idempotency_key=request.headers.get("idempotency-key"),
         )
-        return JSONResponse(video_object(job))
 
     @app.post("/v1/videos/{video_id}/remix")
     async def remix_video(video_id: str, request: Request, owner: str = owner_dep) -> JSONResponse:
@@ -522,9 +520,9 @@ def _add_create_routes(app: FastAPI, service: Service) -> None:
         fields, prompt = await _read_prompt(request, service)
         strength = number_field(fields, "strength", float, 0.01, 1.0) or service.config.remix_strength
         params = _common_params(fields, service) | {"strength": strength, "source_id": source.id}
-        job = await run_in_threadpool(
-            _submit,
+        return await _queue(
             service,
+            request,
             owner=owner,
             mode="remix",
             prompt=prompt,
@@ -532,9 +530,7 @@ def _add_create_routes(app: FastAPI, service: Service) -> None:
             size=source.size,
             params=params,
             remixed_from=source.id,
-            idempotency_key=request.headers.get("idempotency-key"),
         )
-        return JSONResponse(video_object(job))
 
 
 def _add_read_routes(app: FastAPI, service: Service) -> None:
