@@ -189,7 +189,7 @@ class WorldDataset:
         self.buckets = cfg.bucket_list()
         w = cfg.bucket_weights or (1.0,) * len(self.buckets)
         self.weights = np.asarray(w, dtype=np.float64)
-        self.skipped = 0
+        self.skipped: dict[str, str] = {}  # nothing to skip: renders never fail to read
 
     def item(self, scene_seed: int, bucket: Bucket, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         """One rendered clip (T, H, W, 3) uint8 and its caption."""
@@ -453,3 +453,84 @@ def open_dataset(spec: str, cfg: DataConfig, *, seed: int = 0):
             f"--data must be 'world', 'cache:DIR' or a folder of captioned videos; {spec!r} is none"
         )
     return VideoFolderDataset(root, cfg, seed=seed)
+
+
+# ---- latent cache writing (`tenku cache`, recipes) ----
+
+
+def _write_cache_shard(out: Path, n: int, items: list, index: list) -> None:
+    """One shard file of (latent, text tokens, text mask, caption) items; appends its index entry."""
+    from safetensors.torch import save_file
+
+    from tenku.io import atomic_path
+
+    length = max(int(m.sum()) for _, _, m, _ in items)
+    latents = torch.stack([z for z, _, _, _ in items])  # (N, C, T, H, W)
+    tokens = torch.zeros(len(items), length, items[0][1].shape[-1])  # (N, L, D)
+    mask = torch.zeros(len(items), length, dtype=torch.bool)  # (N, L)
+    for i, (_, t, m, _) in enumerate(items):
+        k = int(m.sum())
+        tokens[i, :k], mask[i, :k] = t[:k], True
+    name = f"shard-{n:05d}.safetensors"
+    with atomic_path(out / name) as p:
+        save_file({"latents": latents.contiguous(), "text_tokens": tokens, "text_mask": mask}, p)
+    index.append({"file": name, "shape": list(latents.shape[1:]), "captions": [c for *_, c in items]})
+
+
+def write_latent_cache(
+    data: str,
+    vae_source: str | Path,
+    out: str | Path,
+    *,
+    clips: int,
+    batch: int = 8,
+    shard_size: int = 1024,
+    buckets: tuple[tuple[int, int, int], ...] | None = None,
+    seed: int = 0,
+) -> tuple[int, int, int]:
+    """Encode `clips` clips of `data` with a frozen VAE and the text encoder into a cache directory
+    (format in tenku/cli/cache.py). Returns (clips written, shards, unreadable files skipped)."""
+    import dataclasses
+    import json
+
+    from safetensors.torch import save_file
+    from tqdm import tqdm
+
+    from tenku.io import atomic_path
+    from tenku.text import TextEncoder
+    from tenku.train import load_vae
+
+    cfg = DataConfig(buckets=buckets or DataConfig().buckets, caption_dropout=0.0)
+    mcfg, vae = load_vae(vae_source, torch.device("cpu"))
+    text = TextEncoder(mcfg.text)
+    dataset = open_dataset(data, cfg, seed=seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    pending: dict[tuple, list] = {}
+    index: list[dict] = []
+    with torch.no_grad():
+        for i in tqdm(range(-(-clips // batch)), unit="batch", desc="cache"):
+            b = dataset.get_batch(i, batch)
+            z = vae.encode(b.video)  # (B, C, T', H', W')
+            emb = text.encode(list(b.captions))
+            group = pending.setdefault(tuple(z.shape[1:]), [])
+            group.extend(zip(z, emb.tokens, emb.mask, b.captions, strict=True))
+            if len(group) >= shard_size:
+                _write_cache_shard(out, len(index), group[:shard_size], index)
+                del group[:shard_size]
+    for group in pending.values():
+        if group:
+            _write_cache_shard(out, len(index), group, index)
+    empty = text.encode([""])
+    with atomic_path(out / "empty.safetensors") as p:
+        save_file({"text_tokens": empty.tokens.contiguous(), "text_mask": empty.mask.contiguous()}, p)
+    meta = {
+        "fps": cfg.fps,
+        "empty": "empty.safetensors",
+        "vae": dataclasses.asdict(mcfg.vae),
+        "shards": index,
+    }
+    with atomic_path(out / "index.json") as p:  # written last: its presence marks a finished cache
+        p.write_text(json.dumps(meta))
+    written = sum(len(s["captions"]) for s in index)
+    return written, len(index), len(getattr(dataset, "skipped", {}))

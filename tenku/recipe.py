@@ -4,15 +4,17 @@
     tenku train recipe tenku-tiny --install          # ... and install into tenku/models/tenku-tiny
     tenku train recipe tenku-tiny --status           # where a run stands, without training
 
-A recipe is a list of stages, each a full `TrainConfig` run in its own directory under the recipe
-directory. Every stage resumes from its latest checkpoint (exactly, see `tenku.train`), and a
-finished stage is skipped, so the same command continues a run stopped anywhere, across days
-and machines (carry the recipe directory). The last step exports the DiT run (with the VAE it
-was trained on) as an inference checkpoint.
+A recipe is a list of stages, each a `TrainConfig` run or a latent cache in its own directory
+under the recipe directory. Every training stage resumes from its latest checkpoint (exactly, see
+`tenku.train`), a finished stage is skipped, and a cache is rebuilt only if it never finished,
+so the same command continues a run stopped anywhere, across days and machines (carry the
+recipe directory). The last step exports the DiT run (with the VAE it was trained on) as an
+inference checkpoint.
 
-Sizes are chosen for learning per CPU-second on a 2-core machine (MACHINE.md): the VAE trains on
-short 9-frame clips (it is convolutional and causal, so it runs on 17 frames and more at
-inference); the DiT sees 64x64 and 96x64 clips of 17 frames (2 s at 8 fps), 320 and 480 tokens.
+Sizes are chosen for learning per CPU-second on a 2-core machine: the VAE trains on short 9-frame
+clips (it is convolutional and causal, so it runs on 17 frames and more at inference); the DiT
+trains from cached latents (the VAE encode costs more than a DiT step here) of 64x64 and 96x64
+clips of 17 frames (2 s at 8 fps), 320 and 480 tokens.
 """
 
 from __future__ import annotations
@@ -23,14 +25,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tenku.data import DataConfig
+from tenku.data import DataConfig, write_latent_cache
 from tenku.train import TrainConfig, export, latest_checkpoint, train
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheStage:
+    out: str  # directory name in the recipe dir
+    vae: str  # the VAE stage's directory name
+    clips: int  # clips to encode
+    buckets: tuple[tuple[int, int, int], ...]  # (frames, height, width)
+    seed: int = 1  # world seed stream of the cached clips
 
 
 @dataclass(frozen=True, kw_only=True)
 class Recipe:
     name: str  # the exported model's name
-    stages: tuple[TrainConfig, ...]  # run in order; `out` is the stage's directory name in the recipe dir
+    stages: tuple[TrainConfig | CacheStage, ...]  # run in order; `out` is a directory name in the recipe dir
 
 
 def _tiny() -> Recipe:
@@ -49,12 +60,14 @@ def _tiny() -> Recipe:
         sample_every=1000,
         data_config=DataConfig(buckets=((9, 64, 64), (9, 64, 96), (1, 64, 64))),
     )
+    buckets = ((17, 64, 64), (17, 64, 96))
+    cache = CacheStage(out="cache", vae="vae", clips=16384, buckets=buckets)
     dit = TrainConfig(
         model="dit",
         preset="tiny",
-        data="world",
+        data="cache:cache",  # resolved against the recipe directory
         out="dit",
-        vae="vae",  # resolved against the recipe directory
+        vae="vae",  # for sample videos and the export
         steps=20000,
         batch=16,
         lr=1e-3,
@@ -63,9 +76,9 @@ def _tiny() -> Recipe:
         precision="fp32",  # this CPU has no native bf16 (AVX2 only): bf16 matmuls are emulated, ~20x slower
         ckpt_every=100,
         sample_every=2000,
-        data_config=DataConfig(buckets=((17, 64, 64), (17, 64, 96))),
+        data_config=DataConfig(buckets=buckets),
     )
-    return Recipe(name="tenku-tiny", stages=(vae, dit))
+    return Recipe(name="tenku-tiny", stages=(vae, cache, dit))
 
 
 RECIPES = {"tenku-tiny": _tiny}
@@ -79,26 +92,36 @@ def stage_step(run: Path) -> int:
     return int(json.loads((ckpt / "state.json").read_text())["step"])
 
 
-def resolve(recipe: Recipe, root: Path, threads: int = 0) -> list[TrainConfig]:
+def resolve(recipe: Recipe, root: Path, threads: int = 0) -> list[TrainConfig | CacheStage]:
     """The recipe's stages with directories under `root` (and a thread count, if given)."""
     stages = []
-    for cfg in recipe.stages:
-        changes = {"out": str(root / cfg.out)}
-        if cfg.vae is not None:
-            changes["vae"] = str(root / cfg.vae)
-        if threads:
-            changes["threads"] = threads
-        stages.append(dataclasses.replace(cfg, **changes))
+    for stage in recipe.stages:
+        changes = {"out": str(root / stage.out)}
+        if stage.vae is not None:
+            changes["vae"] = str(root / stage.vae)
+        if isinstance(stage, TrainConfig):
+            if stage.data.startswith("cache:"):
+                changes["data"] = f"cache:{root / stage.data.removeprefix('cache:')}"
+            if threads:
+                changes["threads"] = threads
+        stages.append(dataclasses.replace(stage, **changes))
     return stages
 
 
+def _progress(stage: TrainConfig | CacheStage) -> tuple[int, int]:
+    """(done, total) of a stage: optimizer steps, or clips of a finished cache."""
+    if isinstance(stage, CacheStage):
+        return (stage.clips if (Path(stage.out) / "index.json").is_file() else 0), stage.clips
+    return stage_step(Path(stage.out)), stage.steps
+
+
 def status(name: str, root: Path) -> list[str]:
-    """One line per stage: steps done of total."""
-    recipe = get(name)
+    """One line per stage: steps (or clips) done of total."""
     lines = []
-    for cfg in resolve(recipe, root):
-        done = stage_step(Path(cfg.out))
-        lines.append(f"{cfg.model:>4} {cfg.out}: {done}/{cfg.steps} steps")
+    for stage in resolve(get(name), root):
+        done, total = _progress(stage)
+        kind = "cache" if isinstance(stage, CacheStage) else stage.model
+        lines.append(f"{kind:>5} {stage.out}: {done}/{total} {'clips' if kind == 'cache' else 'steps'}")
     return lines
 
 
@@ -114,18 +137,23 @@ def run_recipe(name: str, root: str | Path, *, threads: int = 0, install: bool =
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     log = root / "recipe.jsonl"
-    for cfg in resolve(recipe, root, threads):
-        before = stage_step(Path(cfg.out))
-        if before >= cfg.steps:
+    for stage in resolve(recipe, root, threads):
+        before, total = _progress(stage)
+        if before >= total:
             continue
         start = time.perf_counter()
-        train(cfg, resume=True)
+        if isinstance(stage, CacheStage):
+            write_latent_cache(
+                "world", stage.vae, stage.out, clips=stage.clips, buckets=stage.buckets, seed=stage.seed
+            )
+        else:
+            train(stage, resume=True)
         entry = {
-            "stage": cfg.model,
-            "from_step": before,
-            "to_step": stage_step(Path(cfg.out)),
+            "stage": stage.out,
+            "from": before,
+            "to": _progress(stage)[0],
             "wall_s": round(time.perf_counter() - start, 1),
-            "threads": cfg.threads,
+            "threads": threads,
         }
         with log.open("a") as f:
             f.write(json.dumps(entry) + "\n")

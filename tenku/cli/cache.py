@@ -25,78 +25,24 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _write_shard(out, n: int, items: list, index: list) -> None:
-    import torch
-    from safetensors.torch import save_file
-
-    from tenku.io import atomic_path
-
-    length = max(int(m.sum()) for _, _, m, _ in items)
-    latents = torch.stack([z for z, _, _, _ in items])  # (N, C, T, H, W)
-    tokens = torch.zeros(len(items), length, items[0][1].shape[-1])  # (N, L, D)
-    mask = torch.zeros(len(items), length, dtype=torch.bool)  # (N, L)
-    for i, (_, t, m, _) in enumerate(items):
-        k = int(m.sum())
-        tokens[i, :k], mask[i, :k] = t[:k], True
-    name = f"shard-{n:05d}.safetensors"
-    with atomic_path(out / name) as p:
-        save_file({"latents": latents.contiguous(), "text_tokens": tokens, "text_mask": mask}, p)
-    index.append({"file": name, "shape": list(latents.shape[1:]), "captions": [c for *_, c in items]})
-
-
 def run(args) -> int:
-    import dataclasses
-    import json
-    from pathlib import Path
-
-    import torch
-    from safetensors.torch import save_file
-    from tqdm import tqdm
-
     from tenku.cli.train import _bucket
-    from tenku.data import DataConfig, open_dataset
-    from tenku.io import atomic_path
-    from tenku.text import TextEncoder
-    from tenku.train import load_vae
+    from tenku.data import write_latent_cache
 
     if args.data.startswith("cache:"):
         raise ValueError("--data for `tenku cache` must be 'world' or a folder, not a cache")
-    buckets = tuple(_bucket(b) for b in args.bucket) if args.bucket else DataConfig().buckets
-    cfg = DataConfig(buckets=buckets, caption_dropout=0.0)
-    mcfg, vae = load_vae(args.vae, torch.device("cpu"))
-    text = TextEncoder(mcfg.text)
-    dataset = open_dataset(args.data, cfg, seed=args.seed)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    pending: dict[tuple, list] = {}
-    index: list[dict] = []
-    batches = -(-args.clips // args.batch)
-    with torch.no_grad():
-        for i in tqdm(range(batches), unit="batch"):
-            batch = dataset.get_batch(i, args.batch)
-            z = vae.encode(batch.video)  # (B, C, T', H', W')
-            emb = text.encode(list(batch.captions))
-            group = pending.setdefault(tuple(z.shape[1:]), [])
-            group.extend(zip(z, emb.tokens, emb.mask, batch.captions, strict=True))
-            if len(group) >= args.shard_size:
-                _write_shard(out, len(index), group[: args.shard_size], index)
-                del group[: args.shard_size]
-    for group in pending.values():
-        if group:
-            _write_shard(out, len(index), group, index)
-    empty = text.encode([""])
-    with atomic_path(out / "empty.safetensors") as p:
-        save_file({"text_tokens": empty.tokens.contiguous(), "text_mask": empty.mask.contiguous()}, p)
-    meta = {
-        "fps": cfg.fps,
-        "empty": "empty.safetensors",
-        "vae": dataclasses.asdict(mcfg.vae),
-        "shards": index,
-    }
-    with atomic_path(out / "index.json") as p:
-        p.write_text(json.dumps(meta))
-    skipped = getattr(dataset, "skipped", {})
-    print(f"tenku cache: {sum(len(s['captions']) for s in index)} clips in {len(index)} shard(s) at {out}")
+    buckets = tuple(_bucket(b) for b in args.bucket) if args.bucket else None
+    clips, shards, skipped = write_latent_cache(
+        args.data,
+        args.vae,
+        args.out,
+        clips=args.clips,
+        batch=args.batch,
+        shard_size=args.shard_size,
+        buckets=buckets,
+        seed=args.seed,
+    )
+    print(f"tenku cache: {clips} clips in {shards} shard(s) at {args.out}")
     if skipped:
-        print(f"tenku cache: skipped {len(skipped)} unreadable file(s)")
+        print(f"tenku cache: skipped {skipped} unreadable file(s)")
     return 0
