@@ -33,6 +33,7 @@ from tenku.bench.motion import (
     fit_gravity,
     fit_state,
     fit_velocity,
+    flying,
     gt_events,
     hidden_spans,
     nearest_direction,
@@ -42,6 +43,7 @@ from tenku.bench.motion import (
 )
 from tenku.bench.parse import AREA_FACTOR, ParsedVideo, Track
 from tenku.world import ALL_SIZES, ALL_SPEEDS, BOUNCINESS, DIRECTIONS, GRAVITY
+from tenku.world.styles import pixel_block
 
 MIN_TRACK_FRAMES = 0.15  # tracks shorter than this fraction of the clip are not counted as objects
 MIN_TRACK_AREA = 0.45  # nor tracks under this fraction of the smallest object's area (outline specks)
@@ -50,6 +52,8 @@ VELOCITY_FRAMES = 4  # uniform motion is scored over at least this many steady f
 STEADY_VISIBLE = 0.98  # frames where an object is at least this visible give clean positions
 MIN_DISPLACEMENT = 0.15  # world units: less than this over a window reads as "not moving"
 GRAVITY_TOLERANCE = 0.2  # fitted g within 20 % of the world's
+GRAVITY_RESOLVE = 0.1  # g is scored where pixel quantisation alone moves it by at most this (1 sd):
+# the tolerance is then two standard deviations of the grid's own effect on the fit
 PENETRATION_TOLERANCE = 0.12  # world units below the floor line allowed (plus 1.5 pixels)
 APEX_TOLERANCE = 0.12  # world units an apex may rise (plus 1.5 pixels)
 PERMANENCE_FRAMES = 2  # an object must reappear within this many frames of the ground truth
@@ -344,7 +348,11 @@ def check_velocity(ctx: Context) -> list[float]:
     return out
 
 
-def _gravity_fit(ctx: Context, n: int):
+def _gravity_fit(ctx: Context, n: int, *, resolved: bool = True):
+    """The shared-g parabola fit of object n's airborne pieces (screen coordinates), or None
+    where it does not apply; with `resolved`, also None where the frame's pixel grid alone
+    (uniform quantisation of a block, sd block / sqrt(12)) would move g by more than
+    GRAVITY_RESOLVE of g: too few or too short pieces to measure g at this resolution."""
     obj = ctx.item.spec.objects[n]
     tr = ctx.track(n)
     if (
@@ -354,8 +362,16 @@ def _gravity_fit(ctx: Context, n: int):
     ):
         return None
     pos = ctx.world(tr, camera=False)
-    segs = segments(pos[:, 1], ctx.clean(n, tr), gt_events(ctx.item.state, n)[:, 1], ctx.parsed.px_per_unit)
-    return fit_gravity(segs, pos[:, 1], ctx.parsed.fps)
+    st = ctx.item.state
+    segs = segments(
+        pos[:, 1], ctx.clean(n, tr), gt_events(st, n)[:, 1], ctx.parsed.px_per_unit, flying(st, n)
+    )
+    fit = fit_gravity(segs, pos[:, 1], ctx.parsed.fps)
+    if fit is None or not resolved:
+        return fit
+    block = pixel_block(ctx.parsed.style, ctx.parsed.width)
+    noise = block / math.sqrt(12) / ctx.parsed.px_per_unit  # world units
+    return fit if fit.noise_gain * noise <= GRAVITY_RESOLVE * GRAVITY else None
 
 
 def check_gravity(ctx: Context) -> list[float]:
@@ -377,13 +393,22 @@ def check_gravity_error(ctx: Context) -> list[float]:
 
 
 def check_apexes(ctx: Context) -> list[float]:
-    """Bounces lose height: each apex no higher than the one before (pixels tolerance)."""
+    """Bounces lose height: each apex no higher than the one before (pixels tolerance). Apexes
+    are fitted in screen coordinates and moved into the world by the parsed camera offset at
+    their time (a pan lifts every later apex on screen)."""
     out = []
     tol = APEX_TOLERANCE + 1.5 / ctx.parsed.px_per_unit
+    last = ctx.parsed.frames - 1
     for n in range(len(ctx.item.spec.objects)):
-        fit = _gravity_fit(ctx, n)
-        if fit is not None and len(fit.apexes) >= 2:
-            out.append(float(all(b <= a + tol for a, b in zip(fit.apexes, fit.apexes[1:], strict=False))))
+        fit = _gravity_fit(ctx, n, resolved=False)
+        if fit is None or len(fit.apexes) < 2:
+            continue
+        oy = ctx.parsed.camera_offset[:, 1]
+        heights = [
+            y + float(np.interp(t * ctx.parsed.fps, np.arange(last + 1), oy))
+            for y, t in zip(fit.apexes, fit.apex_times, strict=True)
+        ]
+        out.append(float(all(b <= a + tol for a, b in zip(heights, heights[1:], strict=False))))
     return out
 
 

@@ -8,8 +8,8 @@
   ground truth's velocity changes and at the track's own lowest points), one parabola per piece
   with a shared curvature: g = -2c, the apexes observed inside their pieces, and the restitution
   at a bounce between two pieces (speed after / speed before where the two parabolas meet).
-- `gt_events`, `pair_collisions`, `hidden_spans`: when the ground truth changes velocity, when
-  two objects collide, when an occluder hides an object.
+- `gt_events`, `flying`, `pair_collisions`, `hidden_spans`: when the ground truth changes
+  velocity, when it flies, when two objects collide, when an occluder hides an object.
 """
 
 from __future__ import annotations
@@ -67,8 +67,12 @@ def gt_events(state: WorldState, n: int) -> np.ndarray:
     return ev
 
 
-def segments(y: np.ndarray, clean: np.ndarray, events: np.ndarray, px_per_unit: float) -> list[np.ndarray]:
-    """Free-flight pieces (frame index arrays) of a vertical track y (T,), see the module doc."""
+def segments(
+    y: np.ndarray, clean: np.ndarray, events: np.ndarray, px_per_unit: float, flying: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Free-flight pieces (frame index arrays) of a vertical track y (T,), see the module doc;
+    with `flying` (T,) bool, only pieces the ground truth has mostly in free flight (an object
+    resting on the floor between events moves only with the camera: no curvature to fit)."""
     t_len = len(y)
     cut = np.zeros(t_len, dtype=bool)  # cut[t]: a new piece starts at t
     cut[1:] |= events
@@ -88,14 +92,30 @@ def segments(y: np.ndarray, clean: np.ndarray, events: np.ndarray, px_per_unit: 
     if cur:
         pieces.append(np.array(cur))
     min_range = 1.5 / px_per_unit
-    return [p for p in pieces if len(p) >= MIN_SEGMENT and np.ptp(y[p]) >= min_range]
+    keep = [p for p in pieces if len(p) >= MIN_SEGMENT and np.ptp(y[p]) >= min_range]
+    if flying is not None:
+        keep = [p for p in keep if flying[p].mean() > 0.5]
+    return keep
+
+
+def flying(state: WorldState, n: int) -> np.ndarray:
+    """(T,) bool: object n is in free flight at frame t in the ground truth (its vertical velocity
+    changes by -g dt on a side of t), not resting, rolling or carried without gravity."""
+    vy = state.velocity_world[:, n, 1]
+    free = np.abs(np.diff(vy) + state.gravity / state.fps) < EVENT_DV  # (T-1,)
+    out = np.zeros(len(vy), dtype=bool)
+    out[:-1] |= free
+    out[1:] |= free
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)
 class GravityFit:
     g: float  # fitted downward acceleration, world units / s^2
     apexes: tuple[float, ...]  # heights of the apexes observed inside their pieces, in time order
+    apex_times: tuple[float, ...]  # seconds, one per apex
     restitution: float | None  # speed after / before at the first bounce between two pieces
+    noise_gain: float  # standard deviation of g per unit of independent position noise
 
 
 def fit_gravity(pieces: list[np.ndarray], y: np.ndarray, fps: float) -> GravityFit | None:
@@ -115,12 +135,15 @@ def fit_gravity(pieces: list[np.ndarray], y: np.ndarray, fps: float) -> GravityF
         r += len(p)
     coef, *_ = np.linalg.lstsq(a, b, rcond=None)
     c = coef[-1]
-    apexes = []
+    cov = np.linalg.pinv(a.T @ a)  # (P, P) parameter covariance per unit noise variance
+    noise_gain = 2.0 * math.sqrt(max(float(cov[-1, -1]), 0.0))
+    apexes, apex_times = [], []
     for k, p in enumerate(pieces):
         if c < 0:
             tv = -coef[2 * k + 1] / (2 * c)
             if p[0] / fps - 0.5 / fps <= tv <= p[-1] / fps + 0.5 / fps:
                 apexes.append(float(coef[2 * k] + coef[2 * k + 1] * tv + c * tv**2))
+                apex_times.append(float(tv))
     restitution = None
     for k in range(len(pieces) - 1):
         if pieces[k + 1][0] - pieces[k][-1] > 3 or abs(coef[2 * k + 1] - coef[2 * k + 3]) < 1e-9:
@@ -131,7 +154,13 @@ def fit_gravity(pieces: list[np.ndarray], y: np.ndarray, fps: float) -> GravityF
         if v0 < 0 < v1:
             restitution = float(-v1 / v0)
             break
-    return GravityFit(g=float(-2 * c), apexes=tuple(apexes), restitution=restitution)
+    return GravityFit(
+        g=float(-2 * c),
+        apexes=tuple(apexes),
+        apex_times=tuple(apex_times),
+        restitution=restitution,
+        noise_gain=noise_gain,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -471,23 +471,24 @@ def _floor_row(luma: np.ndarray, bg: np.ndarray, nominal: float) -> tuple[np.nda
 
 
 def _robust_trend(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """values (T,) smoothed to a quadratic in time through values[0] (0 for offsets, 0 for log
-    zoom), fitted with Huber reweighting on the frames marked ok; outlying frames (a moving
-    object over the skyline, a lost floor line) do not bend it."""
+    """values (T,) smoothed to a line in time through values[0] (0 for offsets, 0 for log zoom:
+    the world's cameras pan at a constant speed and zoom at a constant log rate), fitted with
+    Huber reweighting on the frames marked ok; outlying frames (a moving object over the
+    skyline, a lost floor line) do not bend it."""
     t_len = len(values)
     if t_len < 3 or ok[1:].sum() < 2:
         return values
     t = np.arange(t_len, dtype=np.float64) / max(t_len - 1, 1)
-    a = np.stack([t, t**2], 1)[ok]  # (K, 2)
+    a = t[ok, None]  # (K, 1)
     y = (values - values[0])[ok]
     wts = np.ones(len(y))
-    coef = np.zeros(2)
+    coef = np.zeros(1)
     for _ in range(6):
         coef, *_ = np.linalg.lstsq(a * wts[:, None], y * wts, rcond=None)
         res = np.abs(y - a @ coef)
         scale = max(1.4826 * float(np.median(res)), 1e-3)
         wts = np.sqrt(np.minimum(1.0, 1.5 * scale / np.maximum(res, 1e-12)))
-    return values[0] + np.stack([t, t**2], 1) @ coef
+    return values[0] + t * coef[0]
 
 
 def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
