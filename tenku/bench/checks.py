@@ -423,7 +423,9 @@ def check_restitution(ctx: Context) -> list[float]:
 
 
 def check_floor(ctx: Context) -> list[float]:
-    """No sinking: the lowest pixel of a falling or bouncing object never goes below the floor."""
+    """No sinking: the lowest pixel of a falling or bouncing object never goes below the floor
+    line, in the frames where the parser finds that line (a pan up or a zoom in carries it out
+    of view)."""
     p = ctx.parsed
     tol = PENETRATION_TOLERANCE + 1.5 / p.px_per_unit
     out = []
@@ -431,7 +433,7 @@ def check_floor(ctx: Context) -> list[float]:
         tr = ctx.track(n)
         if obj.motion not in ("falling", "thrown", "bouncing", "rolling") or tr is None:
             continue
-        ok = tr.present.copy()
+        ok = tr.present & p.floor_seen  # no floor line in view: nothing to sink into
         ok[: ctx.start] = False
         if not ok.any():
             continue

@@ -110,6 +110,7 @@ class ParsedVideo:
     camera_offset: np.ndarray  # (T, 2) world units the view moved (x right, y up)
     camera_zoom: np.ndarray  # (T,)
     floor_row: np.ndarray  # (T,) pixels (y down) of the floor line
+    floor_seen: np.ndarray  # (T,) bool: the floor line was found in the frame (not out of view)
     occluder_fraction: np.ndarray  # (T,) fraction of pixels read as occluder
 
     @property
@@ -491,8 +492,9 @@ def _robust_trend(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return values[0] + t * coef[0]
 
 
-def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Camera offset (T, 2) world units and zoom (T,) relative to the first frame; floor row (T,)."""
+def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Camera offset (T, 2) world units and zoom (T,) relative to the first frame; floor row (T,)
+    and whether the floor line was seen (T,)."""
     from scipy import ndimage
 
     t, h, w, _ = frames.shape
@@ -503,7 +505,8 @@ def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.nda
     )
     bg = (classes == BACKGROUND_CLASS) & ~near
     nominal = h * (1 - FLOOR_VIEW_FRACTION)
-    floor, _ = _floor_row(luma, classes == BACKGROUND_CLASS, nominal)
+    floor, seen = _floor_row(luma, classes == BACKGROUND_CLASS, nominal)
+    seen = np.logical_and.accumulate(seen)  # once lost, the search follows whatever edge is near
     rows = np.arange(h)[None, :, None]
     bg &= rows < floor[:, None, None] - max(
         1.5, h / 48
@@ -534,7 +537,7 @@ def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.nda
     offset = np.zeros((t, 2))
     offset[:, 0] = -_robust_trend(warp[:, 0], every) / (PARALLAX * px * scale)
     offset[:, 1] = _robust_trend(warp[:, 1], every) / (PARALLAX * px * scale)
-    return offset, zoom, floor
+    return offset, zoom, floor, seen
 
 
 def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
@@ -578,7 +581,7 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
                 radius_px=radius,
             )
         )
-    offset, zoom, floor = _camera(frames, classes)
+    offset, zoom, floor, floor_seen = _camera(frames, classes)
     return ParsedVideo(
         width=w,
         height=h,
@@ -591,5 +594,6 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
         camera_offset=offset,
         camera_zoom=zoom,
         floor_row=floor,
+        floor_seen=floor_seen,
         occluder_fraction=(classes == OCCLUDER_CLASS).mean((1, 2)),
     )
