@@ -709,7 +709,7 @@ def generate_to_file(
     suffix = out.suffix.lower()
     if suffix not in (".mp4", ".png"):
         raise ValueError(f"output {out} must end in .mp4 (video) or .png (image)")
-    if suffix == ".png" and req.seconds not in (None, 0) and not req.seconds == 0:
+    if suffix == ".png" and req.seconds not in (None, 0):
         raise ValueError(
             f"a .png output holds one frame: leave --seconds out or set it to 0, got {req.seconds}"
         )
