@@ -98,13 +98,23 @@ def run(args) -> int:
     from tqdm import tqdm
 
     from tenku.cli import CommandError
-    from tenku.pipeline import DEFAULT_MODEL, GenerationRequest, Generator, generate_to_file
+    from tenku.pipeline import (
+        DEFAULT_MODEL,
+        GenerationRequest,
+        Generator,
+        generate_to_file,
+        resolve_checkpoint,
+    )
     from tenku.provenance import ProvenanceConfig
     from tenku.safety import Policy, SafetyRefusal, SafetyUnavailable
     from tenku.safety.decision import REFUSAL_EXIT_CODE, UNAVAILABLE_EXIT_CODE
 
     if not args.out.lower().endswith((".mp4", ".png")):
         raise CommandError(f"--out {args.out} must end in .mp4 (video) or .png (image)")
+    resolve_checkpoint(args.model or DEFAULT_MODEL)  # a bad model name fails before anything loads
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no weight-loading bars between the command's own lines
     try:
         policy = Policy.load(args.policy)
     except SafetyUnavailable as e:
