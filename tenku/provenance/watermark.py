@@ -18,7 +18,9 @@ and above the lowest frequencies where image content lives) carries one coded bi
 shuffles the band, deals the coefficients round-robin to the 186 coded bits and gives each a
 +/-1 sign; bit b adds +sign (b = 1) or -sign (b = 0). The pattern is the inverse DCT, upsampled
 to the frame and added equally to R, G and B (so only luma changes), scaled per frame to the
-target PSNR, with more energy where the content works against a coefficient (informed embedding).
+target PSNR. Informed embedding spends that energy only where the host needs it: every
+coefficient it can reach ends at least 4 a on its bit's side (a: the uniform amplitude), and
+coefficients the host already carries that far get none.
 
 Detection and calibration. The detector sums the normalised frames on each grid and takes the
 DCT. A coefficient c_j votes for its coded bit with sign_j * sign(c_j) * min(1, 2 a / |c_j|),
@@ -58,6 +60,7 @@ SCHEME = "tenku-watermark-v2"
 TENKU_TAG = 0x74  # top 8 payload bits of tenku's own ids ("t"); the low 24 are minutes since EPOCH
 EPOCH = 1735689600  # 2025-01-01T00:00:00Z
 INFORMED_CAP = 6.0  # informed embedding fixes a wrong-signed coefficient when |host| <= this x a
+INFORMED_MARGIN = 4.0  # informed embedding leaves every coefficient it can at >= this x a
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 FALSE_POSITIVE = len(GRIDS) * 2.0**-CRC_BITS  # chance a clip without the watermark is found
 
@@ -264,9 +267,12 @@ def code_pattern(
 
     host: the host's (G*G,) DCT in grey levels (informed embedding), for a pattern that will be
     scaled to `rms` grey levels. Without it every coefficient gets the same amplitude a. With it,
-    a coefficient whose host value has the wrong sign gets |host| + a (so the detector sees +a
-    with the right sign) when that costs at most INFORMED_CAP * a, and a is chosen by bisection
-    to keep the same total energy.
+    the energy goes only where the host needs it: a coefficient whose host already has the right
+    sign by at least INFORMED_MARGIN * a gets nothing; one with the right sign but a thinner
+    margin is topped up to INFORMED_MARGIN * a; one with the wrong sign is moved to
+    INFORMED_MARGIN * a on the right side when its host is at most INFORMED_CAP * a (else it is
+    left alone). a is chosen by bisection to keep the energy of the uniform pattern, so the wide
+    margin survives compression that shrinks the mark and perturbs the host.
     """
     index, bit, signs = layout(key, grid)
     want = signs * (2.0 * coded[bit] - 1.0)  # (M,) desired sign of each coefficient
@@ -274,15 +280,17 @@ def code_pattern(
     if host is None:
         amp = np.ones_like(want)
     else:
-        h = host[index] * np.sqrt(budget) / (rms * grid)  # (M,) in units of the uniform amplitude
-        wrong = np.sign(h) != want
+        h = host[index] * want * np.sqrt(budget) / (rms * grid)  # (M,) host along want, units of a=1
 
         def amplitude(a: float) -> np.ndarray:
-            fix = wrong & (np.abs(h) <= INFORMED_CAP * a)
-            return a + np.where(fix, np.abs(h), 0.0)
+            target = INFORMED_MARGIN * a
+            reachable = h >= -INFORMED_CAP * a  # right sign, or wrong by at most the cap
+            return np.where(reachable, np.maximum(target - h, 0.0), 0.0)
 
         lo, hi = 0.0, 1.0
-        for _ in range(40):  # energy grows with a: bisect to the budget
+        while (amplitude(hi) ** 2).sum() < budget and hi < 1e6:  # energy grows with a
+            hi *= 2.0
+        for _ in range(50):  # bisect to the budget
             mid = (lo + hi) / 2
             lo, hi = (mid, hi) if (amplitude(mid) ** 2).sum() < budget else (lo, mid)
         amp = amplitude(lo)
