@@ -19,8 +19,8 @@ shuffles the band, deals the coefficients round-robin to the 186 coded bits and 
 +/-1 sign; bit b adds +sign (b = 1) or -sign (b = 0). The pattern is the inverse DCT, upsampled
 to the frame and added equally to R, G and B (so only luma changes), scaled per frame to the
 target PSNR. Informed embedding spends that energy only where the host needs it: every
-coefficient it can reach ends at least 4 a on its bit's side (a: the uniform amplitude), and
-coefficients the host already carries that far get none.
+coefficient it can reach ends at least 4 a on its bit's side (a set so the energy is that of
+a uniform pattern), and coefficients the host already carries that far get none.
 
 Detection and calibration. The detector sums the normalised frames on each grid and takes the
 DCT. A coefficient c_j votes for its coded bit with sign_j * sign(c_j) * min(1, 2 a / |c_j|),
