@@ -12,8 +12,9 @@ ground truth:
 4. shape and size per track by fitting the world's shape templates (signed distance fields) to
    each clean detection's mask over radius and rotation; the best mean soft IoU names the shape;
 5. camera: the far layer's skyline profile registered to the first frame's (shift and scale,
-   divided by the parallax factor) gives horizontal pan and zoom; the floor line's row gives
-   vertical pan.
+   divided by the parallax factor) gives pan and zoom; while the floor line is in view its row
+   (it moves with the objects, 1 / PARALLAX times as far as the far layer) gives vertical pan
+   under that zoom. (Object areas cannot give zoom: the world has growing and shrinking objects.)
 
 Pixel coordinates are (x, y) with y down and pixel centres at +0.5, as in `WorldState`.
 `ParsedVideo.to_world(xy, t)` converts them to world units (y up) with the parsed camera.
@@ -45,6 +46,8 @@ REGISTER_LOG_REACH = 0.015  # and log-scale it may change
 REGISTER_WIDTH = 64  # wider frames are block-averaged to about this width for the camera
 REGISTER_BLUR = 1.0  # pixels (at REGISTER_WIDTH) of blur before registering
 REGISTER_TEXTURE = 1.8  # luma spread below which the far layer is blank (no camera reading)
+FLOOR_MIN_SEEN = 4  # frames with the floor line in view needed to read the camera from it
+FLOOR_STILL = 1.5  # pixels (at 64 rows, per second at 8 fps) the floor line may drift on a still camera
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
@@ -492,6 +495,59 @@ def _robust_trend(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return values[0] + t * coef[0]
 
 
+def _line_fit(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """values (T,) replaced by a line in time (intercept free) fitted with Huber reweighting on
+    the frames marked ok (the floor row's first reading is as noisy as the rest)."""
+    t = np.arange(len(values), dtype=np.float64)
+    a = np.stack([np.ones_like(t), t], 1)[ok]  # (K, 2)
+    y = values[ok]
+    wts = np.ones(len(y))
+    coef = np.zeros(2)
+    for _ in range(6):
+        coef, *_ = np.linalg.lstsq(a * wts[:, None], y * wts, rcond=None)
+        res = np.abs(y - a @ coef)
+        scale = max(1.4826 * float(np.median(res)), 1e-3)
+        wts = np.sqrt(np.minimum(1.0, 1.5 * scale / np.maximum(res, 1e-12)))
+    return coef[0] + coef[1] * t
+
+
+def _floor_camera(
+    floor: np.ndarray,
+    seen: np.ndarray,
+    warp: np.ndarray,
+    far0: np.ndarray,
+    oy: np.ndarray,
+    zoom: np.ndarray,
+    w: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vertical pan (T,) and zoom (T,) from the floor line's row while it is in view. The world's
+    cameras make one motion at a time (still, a pan or a zoom, plus shake), and every vertical
+    pan or zoom moves the floor line (it lies below the frame centre): a line that stays put
+    means neither; a line that moves is a vertical pan (row change = pan * px per unit) or a zoom
+    (distance from the centre times zoom), whichever better predicts the far layer's measured
+    displacement at its skyline rows (its shift and scale alone are nearly confounded there)."""
+    h = len(far0) / (1 - FLOOR_VIEW_FRACTION)  # frame height in far-layer rows
+    f = max(1, w // REGISTER_WIDTH)
+    s0 = w / WORLD_WIDTH
+    trend = _line_fit(floor, seen)
+    moved = trend[-1] - trend[0]
+    if abs(moved) < FLOOR_STILL * len(floor) / 8 * h * f / 64:
+        return np.zeros_like(oy), np.ones_like(zoom)
+    edge = np.abs(np.diff(far0, axis=0)).sum(1)  # (rows - 1,) skyline strength per row
+    r_sky = float((np.arange(len(edge)) + 1.0) @ edge / max(edge.sum(), 1e-9)) if edge.sum() > 0 else 0.7 * h
+    c = h / 2
+    measured = warp[-1, 1] + (r_sky - c) * (warp[-1, 2] - 1)  # far-layer rows moved at the skyline
+    pan_t = (trend - trend[0]) / s0  # world units, pan hypothesis
+    ratio = np.maximum((trend - h * f / 2) / max(trend[0] - h * f / 2, 1e-6), 0.2)
+    log_z = np.log(ratio)  # zoom hypothesis
+    px = s0 / f
+    pred_pan = PARALLAX * px * pan_t[-1]
+    pred_zoom = (r_sky - c) * PARALLAX * (math.exp(log_z[-1]) - 1)
+    if abs(measured - pred_pan) <= abs(measured - pred_zoom):
+        return pan_t, np.ones_like(zoom)
+    return np.zeros_like(oy), np.exp(log_z)
+
+
 def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Camera offset (T, 2) world units and zoom (T,) relative to the first frame; floor row (T,)
     and whether the floor line was seen (T,)."""
@@ -531,12 +587,14 @@ def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.nda
                 far[0], far_ok[0].astype(np.float64), far[k], far_ok[k], tuple(warp[k - 1])
             )
     every = np.ones(t, dtype=bool)
-    log_scale = _robust_trend(np.log(warp[:, 2]), every)
-    scale = np.exp(log_scale)
+    scale = np.exp(_robust_trend(np.log(warp[:, 2]), every))
     zoom = np.maximum(0.2, 1 + (scale - 1) / PARALLAX)
     offset = np.zeros((t, 2))
     offset[:, 0] = -_robust_trend(warp[:, 0], every) / (PARALLAX * px * scale)
     offset[:, 1] = _robust_trend(warp[:, 1], every) / (PARALLAX * px * scale)
+    if seen.sum() >= FLOOR_MIN_SEEN:
+        offset[:, 1], zoom = _floor_camera(floor, seen, warp, far[0], offset[:, 1], zoom, w)
+        offset[:, 0] = -_robust_trend(warp[:, 0], every) / (PARALLAX * px * (1 + PARALLAX * (zoom - 1)))
     return offset, zoom, floor, seen
 
 
