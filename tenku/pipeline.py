@@ -530,8 +530,7 @@ class Generator:
             )
             new = z if c == 0 else z[:, :, ctx:]
             with torch.no_grad(), self._autocast():
-                zd = new / cfg.scaling_factor + cfg.shift_factor
-                pieces.append(to_frames(self.vae.decoder(zd, cache).float()))
+                pieces.append(to_frames(self.vae.decode_step(new, cache).float()))
             tail, done = z[:, :, -ctx:], done + new.shape[2]
         frames = np.concatenate(pieces)
         if first is not None:

@@ -346,10 +346,13 @@ class VideoVAE(nn.Module):
         self._check_latent(z)
         if chunk_latent_frames <= 0:
             raise ValueError(f"chunk_latent_frames must be positive, got {chunk_latent_frames}")
-        z = z / self.cfg.scaling_factor + self.cfg.shift_factor
         cache = CausalCache()
         for a in range(0, z.shape[2], chunk_latent_frames):
-            yield self.decoder(z[:, :, a : a + chunk_latent_frames], cache)
+            yield self.decode_step(z[:, :, a : a + chunk_latent_frames], cache)
+
+    def decode_step(self, z: torch.Tensor, cache: CausalCache) -> torch.Tensor:
+        """Decode the next latent frames of a stream (scaled latent), carrying causal state in `cache`."""
+        return self.decoder(z / self.cfg.scaling_factor + self.cfg.shift_factor, cache)
 
     def decode(
         self,
