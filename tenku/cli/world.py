@@ -86,6 +86,11 @@ def _sample(args) -> int:
     return 0
 
 
+def _item_path(out, index: int):
+    """The per-item record, written last: its presence marks a finished item (resume)."""
+    return out / "items" / f"{index:07d}.json"
+
+
 def _render_item(job: tuple) -> dict:
     """Render, write and record one dataset item; returns its captions.jsonl record."""
     from tenku.io import atomic_path, write_mp4
@@ -108,7 +113,7 @@ def _render_item(job: tuple) -> dict:
         "fps": fps,
         "spec": json.loads(spec.to_json()),
     }
-    with atomic_path(out / "items" / f"{name}.json") as tmp:  # written last: marks the item done
+    with atomic_path(_item_path(out, index)) as tmp:  # written last: marks the item done
         tmp.write_text(json.dumps(record) + "\n")
     return record
 
@@ -138,7 +143,7 @@ def _dataset(args) -> int:
             args.masks,
         )
         for i in range(args.count)
-        if not (out / "items" / f"{i:07d}.json").exists()
+        if not _item_path(out, i).exists()
     ]
     skipped = args.count - len(jobs)
     bar = tqdm(total=args.count, initial=skipped, desc="world dataset", unit="clip")
@@ -153,7 +158,7 @@ def _dataset(args) -> int:
             for _ in pool.imap_unordered(_render_item, jobs):
                 bar.update()
     bar.close()
-    lines = [(out / "items" / f"{i:07d}.json").read_text().strip() for i in range(args.count)]
+    lines = [_item_path(out, i).read_text().strip() for i in range(args.count)]
     with atomic_path(out / "captions.jsonl") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
     print(f"{args.count} clips in {out} ({skipped} already there); captions in {out / 'captions.jsonl'}")
