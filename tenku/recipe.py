@@ -50,31 +50,31 @@ def _tiny() -> Recipe:
         preset="tiny",
         data="world",
         out="vae",
-        steps=3000,
-        batch=4,
+        steps=4000,
+        batch=8,
         lr=1e-3,
         warmup=100,
         ema_decay=0.99,
-        precision="fp32",  # no native bf16 on this CPU (AVX2 only)
-        ckpt_every=100,
+        precision="fp32",  # reconstruction precision; bf16 gains only ~20 % on the VAE's convolutions
+        ckpt_every=200,
         sample_every=1000,
         data_config=DataConfig(buckets=((9, 64, 64), (9, 64, 96), (1, 64, 64))),
     )
     buckets = ((17, 64, 64), (17, 64, 96))
-    cache = CacheStage(out="cache", vae="vae", clips=16384, buckets=buckets)
+    cache = CacheStage(out="cache", vae="vae", clips=24576, buckets=buckets)
     dit = TrainConfig(
         model="dit",
         preset="tiny",
         data="cache:cache",  # resolved against the recipe directory
         out="dit",
         vae="vae",  # for sample videos and the export
-        steps=20000,
+        steps=24000,
         batch=16,
         lr=1e-3,
         warmup=200,
         ema_decay=0.999,
-        precision="fp32",  # this CPU has no native bf16 (AVX2 only): bf16 matmuls are emulated, ~20x slower
-        ckpt_every=100,
+        precision="bf16",  # native bf16 (AVX-512 bf16): a step takes half the fp32 time
+        ckpt_every=200,
         sample_every=2000,
         data_config=DataConfig(buckets=buckets),
     )

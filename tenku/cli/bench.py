@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tenku.cli import bench_memory, bench_provenance, bench_safety, bench_speed, bench_world
+from tenku.cli import bench_memory, bench_provenance, bench_safety, bench_speed, bench_vae, bench_world
 
 # Benchmark modules, each with `add_parser(bench_subparsers)`, in the order `tenku bench --help` lists them.
-BENCHMARKS: tuple = (bench_memory, bench_provenance, bench_safety, bench_speed, bench_world)
+BENCHMARKS: tuple = (bench_memory, bench_provenance, bench_safety, bench_speed, bench_vae, bench_world)
 
 
 def add_parser(sub) -> None:
