@@ -76,7 +76,9 @@ class TrainConfig:
     weight_decay: float = 0.01  # AdamW decoupled weight decay
     grad_clip: float = 1.0  # max global gradient norm; 0 disables
     ema_decay: float = 0.999  # EMA of the weights; 0 disables (EMA = current weights)
-    precision: str = "fp32"  # "fp32" or "bf16" (autocast; weights and optimizer stay fp32)
+    precision: str = (
+        "fp32"  # "fp32", "bf16" (autocast; weights and optimizer stay fp32) or "auto" (see native_bf16)
+    )
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
     seed: int = 0  # seeds model init, data and noise
@@ -95,7 +97,7 @@ class TrainConfig:
         checks = {
             "model": (self.model, ("vae", "dit")),
             "decay": (self.decay, ("cosine", "linear", "constant")),
-            "precision": (self.precision, ("fp32", "bf16")),
+            "precision": (self.precision, ("fp32", "bf16", "auto")),
             "dist": (self.dist, ("none", "ddp", "fsdp")),
         }
         for name, (value, allowed) in checks.items():
@@ -649,12 +651,37 @@ def build(cfg: TrainConfig, info: tdist.DistInfo):
     return task, model, optimizer, ema
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 matmuls run natively: any CUDA device, or a CPU with AVX-512 BF16 or AMX.
+
+    Elsewhere (an AVX2-only CPU, say) bf16 is emulated and several times slower than fp32, which is
+    why `precision="auto"` picks fp32 there.
+    """
+    if device.type == "cuda":
+        return True
+    if device.type != "cpu":
+        return False
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """ "auto" -> "bf16" where bf16 is native (see `native_bf16`), else "fp32"; others unchanged."""
+    if precision != "auto":
+        return precision
+    return "bf16" if native_bf16(device) else "fp32"
+
+
 def train_step(cfg, task, model, optimizer, dataset, step: int, info) -> dict:
     """One optimizer step (accum micro-steps); returns metrics (loss averaged over ranks)."""
     lr = lr_at(step, cfg)
     for group in optimizer.param_groups:
         group["lr"] = lr
-    autocast = torch.autocast(info.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+    bf16 = resolve_precision(cfg.precision, info.device) == "bf16"
+    autocast = torch.autocast(info.device.type, dtype=torch.bfloat16, enabled=bf16)
     total, tokens, extra = 0.0, 0, {}
     dp_rank, dp_size = tdist.data_parallel_coords(info, cfg.sp)  # a sequence group shares its batch
     for micro in range(cfg.accum):
@@ -697,6 +724,8 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
         ckpt = latest_checkpoint(run) if resume else None
         if resume and ckpt is None and info.is_main:
             print(f"tenku train: no checkpoint in {run}; starting from step 0")
+        if cfg.precision == "auto" and info.is_main:
+            print(f"tenku train: precision auto -> {resolve_precision(cfg.precision, info.device)}")
         if ckpt is not None:
             _check_resume(run, cfg)
             start = load_checkpoint(ckpt, model, optimizer, ema)["step"]

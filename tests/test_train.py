@@ -233,3 +233,19 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path):
     args = ["train", "dit", "--preset", "test", "--data", f"cache:{cache}", "--out", str(run), "--steps", "2"]
     assert main([*args, "--batch", "2", "--sample-every", "0", "--no-progress", "--threads", "1"]) == 0
     assert len(_losses(run)) == 2
+
+
+def test_precision_auto_resolves_by_hardware(monkeypatch):
+    import torch
+
+    from tenku import train as T
+
+    assert T.resolve_precision("fp32", torch.device("cpu")) == "fp32"
+    assert T.resolve_precision("bf16", torch.device("cpu")) == "bf16"
+    assert T.resolve_precision("auto", torch.device("cuda")) == "bf16"
+    monkeypatch.setattr(T, "native_bf16", lambda device: False)
+    assert T.resolve_precision("auto", torch.device("cpu")) == "fp32"
+    monkeypatch.setattr(T, "native_bf16", lambda device: True)
+    assert T.resolve_precision("auto", torch.device("cpu")) == "bf16"
+    with pytest.raises(ValueError, match="precision"):
+        T.TrainConfig(precision="fp16")

@@ -33,7 +33,9 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=None, help="clips per process per micro-step")
     p.add_argument("--accum", type=int, default=None, help="gradient accumulation micro-steps")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
-    p.add_argument("--precision", choices=("fp32", "bf16"), default=None)
+    p.add_argument(
+        "--precision", choices=("fp32", "bf16", "auto"), default=None, help="auto: bf16 where it is native"
+    )
     p.add_argument("--vae", default=None, help="DiT: VAE run directory or exported checkpoint")
     p.add_argument("--bucket", type=_bucket, action="append", default=None, help="FxHxW, repeatable")
     p.add_argument("--seed", type=int, default=None)
