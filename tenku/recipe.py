@@ -42,6 +42,7 @@ class CacheStage:
 class Recipe:
     name: str  # the exported model's name
     stages: tuple[TrainConfig | CacheStage, ...]  # run in order; `out` is a directory name in the recipe dir
+    ship_vae: str | None = None  # a VAE stage to export instead of the DiT's own (a decoder fine-tune)
 
 
 def _tiny() -> Recipe:
@@ -99,6 +100,8 @@ def resolve(recipe: Recipe, root: Path, threads: int = 0) -> list[TrainConfig | 
         changes = {"out": str(root / stage.out)}
         if stage.vae is not None:
             changes["vae"] = str(root / stage.vae)
+        if getattr(stage, "init", None) is not None:
+            changes["init"] = str(root / stage.init)
         if isinstance(stage, TrainConfig):
             if stage.data.startswith("cache:"):
                 changes["data"] = f"cache:{root / stage.data.removeprefix('cache:')}"
@@ -157,10 +160,10 @@ def run_recipe(name: str, root: str | Path, *, threads: int = 0, install: bool =
         }
         with log.open("a") as f:
             f.write(json.dumps(entry) + "\n")
-    dit_run = Path(resolve(recipe, root)[-1].out)
+    dits = [s for s in resolve(recipe, root) if isinstance(s, TrainConfig) and s.model == "dit"]
     out = root / recipe.name
     if install:
         from tenku.pipeline import MODELS_DIR
 
         out = MODELS_DIR / recipe.name
-    return export(dit_run, out)
+    return export(dits[-1].out, out, vae=root / recipe.ship_vae if recipe.ship_vae else None)

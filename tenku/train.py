@@ -81,6 +81,10 @@ class TrainConfig:
     )
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
+    init: str | None = None  # VAE: start from this VAE run's EMA weights (or an exported checkpoint's VAE)
+    freeze_encoder: bool = (
+        False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
+    )
     seed: int = 0  # seeds model init, data and noise
     ckpt_every: int = 200  # steps between checkpoints (and always at the end)
     keep_checkpoints: int = 2  # how many step directories to keep
@@ -110,6 +114,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.model != "vae" and (self.init is not None or self.freeze_encoder):
+            raise ValueError("init and freeze_encoder apply to VAE runs only")
+        if self.freeze_encoder and self.init is None:
+            raise ValueError("freeze_encoder needs init: a trained VAE whose encoder is kept")
         if self.model == "dit" and self.vae is None and not self.data.startswith("cache:"):
             raise ValueError("a DiT run needs --vae RUN_DIR_or_CKPT (or --data cache:DIR)")
 
@@ -379,7 +387,19 @@ class VAETask:
         from tenku.vae import VideoVAE
 
         self.cfg, self.mcfg, self.device = cfg, mcfg, device
+        self.init_stats = None  # the init VAE's latent scaling, kept when its encoder is frozen
+        if cfg.init is not None:
+            init_mcfg, init_vae = load_vae(cfg.init, device)
+            self.mcfg = mcfg = dataclasses.replace(mcfg, vae=init_mcfg.vae)
+            self.init_stats = {
+                "shift_factor": mcfg.vae.shift_factor,
+                "scaling_factor": mcfg.vae.scaling_factor,
+            }
         self.model = VideoVAE(mcfg.vae).to(device)
+        if cfg.init is not None:
+            self.model.load_state_dict(init_vae.state_dict())
+        if cfg.freeze_encoder:
+            self.model.encoder.requires_grad_(False)
 
     def tokens(self, shape: tuple[int, ...]) -> int:
         """Latent cells per clip of pixel shape (B, 3, T, H, W)."""
@@ -404,6 +424,8 @@ class VAETask:
         return model.to(self.device).eval()
 
     def extra_state(self, weights: dict[str, torch.Tensor], dataset) -> dict:
+        if self.cfg.freeze_encoder:  # same encoder, same latent space: keep the scaling the DiT knows
+            return {"latent_stats": self.init_stats}
         batch = dataset.get_batch(SAMPLE_INDEX, 4)
         return {"latent_stats": latent_stats(self.eval_model(weights), batch.video.to(self.device))}
 
@@ -644,9 +666,8 @@ def build(cfg: TrainConfig, info: tdist.DistInfo):
         model = tdist.apply_ddp(model, info)
     elif cfg.dist == "fsdp":  # sharded over every rank: the sp ranks' gradients are averaged too
         model = tdist.apply_fsdp(model, tdist.make_mesh(info)["dp"])
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay
-    )
+    trainable = [p for p in model.parameters() if p.requires_grad]  # all but a frozen VAE encoder
+    optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
     ema = EMA(unwrap(model), cfg.ema_decay)
     return task, model, optimizer, ema
 
@@ -771,11 +792,12 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
     return run
 
 
-def export(run_dir: str | Path, out: str | Path) -> Path:
+def export(run_dir: str | Path, out: str | Path, *, vae: str | Path | None = None) -> Path:
     """Write an inference checkpoint from a DiT run: config.json, vae.safetensors, dit.safetensors.
 
     The DiT weights are the EMA weights of the latest checkpoint; the VAE is the one the run was
-    trained on (its measured latent scaling is in config.json's model.vae).
+    trained on (its measured latent scaling is in config.json's model.vae), or `vae`: another VAE
+    run or checkpoint with the same latent space (a decoder fine-tuned with freeze_encoder).
     """
     from safetensors.torch import load_file
 
@@ -792,7 +814,21 @@ def export(run_dir: str | Path, out: str | Path) -> Path:
     ckpt = latest_checkpoint(run_dir)
     if ckpt is None:
         raise FileNotFoundError(f"{run_dir}: no checkpoint yet (checkpoints/latest missing)")
-    vae_mcfg, vae = load_vae(tcfg.vae, torch.device("cpu"))
+    vae_mcfg, vae_model = load_vae(tcfg.vae, torch.device("cpu"))
+    if vae is not None:
+        other_mcfg, other = load_vae(vae, torch.device("cpu"))
+        same_encoder = all(
+            torch.equal(a, b)
+            for a, b in zip(
+                vae_model.encoder.state_dict().values(), other.encoder.state_dict().values(), strict=True
+            )
+        )
+        if other_mcfg.vae != vae_mcfg.vae or not same_encoder:
+            raise ValueError(
+                f"--vae {vae}: its latent space differs from the VAE {tcfg.vae} the DiT was trained on "
+                "(a different encoder or latent scaling); only a decoder fine-tuned with freeze_encoder fits"
+            )
+        vae_model = other
     mcfg = dataclasses.replace(model_config_from_dict(config["model"]), vae=vae_mcfg.vae)
     from tenku.dit import DiT
     from tenku.pipeline import InferenceConfig, save_checkpoint
@@ -807,4 +843,4 @@ def export(run_dir: str | Path, out: str | Path) -> Path:
         seconds=max(first.frames - 1, 1) / tcfg.data_config.fps,
         sizes=tuple(dict.fromkeys((b.width, b.height) for b in videos)),
     )
-    return save_checkpoint(out, config=mcfg, vae=vae, dit=dit, inference=inference, name=out.name)
+    return save_checkpoint(out, config=mcfg, vae=vae_model, dit=dit, inference=inference, name=out.name)

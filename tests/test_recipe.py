@@ -1,11 +1,17 @@
-"""A recipe end to end at the tiny "test" preset: VAE, latent cache, DiT, export; then resume is a no-op."""
+"""A recipe end to end at the tiny "test" preset: VAE, latent cache, DiT, decoder fine-tune, export;
+then resume is a no-op."""
 
+import dataclasses
 import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
 
 from tenku import recipe
 from tenku.data import DataConfig
 from tenku.pipeline import GenerationRequest, Generator
-from tenku.train import TrainConfig
+from tenku.train import TrainConfig, export, latest_checkpoint, train
 
 
 def _toy() -> recipe.Recipe:
@@ -39,7 +45,18 @@ def _toy() -> recipe.Recipe:
                 data_config=DataConfig(buckets=buckets),
                 **common,
             ),
+            TrainConfig(
+                model="vae",
+                data="world",
+                out="vae-dec",
+                init="vae",
+                freeze_encoder=True,
+                steps=2,
+                data_config=DataConfig(buckets=buckets),
+                **{**common, "seed": 1},
+            ),
         ),
+        ship_vae="vae-dec",
     )
 
 
@@ -50,10 +67,25 @@ def test_recipe_runs_every_stage_exports_and_resumes(tmp_path, monkeypatch):
         f"  vae {tmp_path / 'vae'}: 2/2 steps",
         f"cache {tmp_path / 'cache'}: 4/4 clips",
         f"  dit {tmp_path / 'dit'}: 2/2 steps",
+        f"  vae {tmp_path / 'vae-dec'}: 2/2 steps",
     ]
     result = Generator.load(out).generate(GenerationRequest(prompt="a red ball", seconds=0.5))
     assert result.frames.shape == (5, 16, 16, 3)
     log = [json.loads(line) for line in (tmp_path / "recipe.jsonl").read_text().splitlines()]
-    assert [e["stage"] for e in log] == [str(tmp_path / s) for s in ("vae", "cache", "dit")]
+    assert [e["stage"] for e in log] == [str(tmp_path / s) for s in ("vae", "cache", "dit", "vae-dec")]
     recipe.run_recipe("toy", tmp_path)  # everything done: no stage runs again
-    assert len((tmp_path / "recipe.jsonl").read_text().splitlines()) == 3
+    assert len((tmp_path / "recipe.jsonl").read_text().splitlines()) == 4
+    # the shipped VAE is the decoder fine-tune: the DiT's encoder and latent scaling, a new decoder
+    shipped = load_file(out / "vae.safetensors")
+    first = load_file(latest_checkpoint(tmp_path / "vae") / "ema.safetensors")
+    assert all(torch.equal(shipped[k], v) for k, v in first.items() if k.startswith("encoder."))
+    assert any(not torch.equal(shipped[k], v) for k, v in first.items() if k.startswith("decoder."))
+    shipped_cfg = json.loads((out / "config.json").read_text())["model"]["vae"]
+    stats = json.loads((latest_checkpoint(tmp_path / "vae") / "state.json").read_text())["latent_stats"]
+    assert shipped_cfg["scaling_factor"] == stats["scaling_factor"]
+    assert shipped_cfg["shift_factor"] == stats["shift_factor"]
+    # a VAE trained on its own has another latent space: export refuses to ship it with this DiT
+    other = train(dataclasses.replace(_toy().stages[0], out=str(tmp_path / "other"), seed=5))
+    with pytest.raises(ValueError, match="latent space differs"):
+        export(tmp_path / "dit", tmp_path / "bad", vae=other)
+    assert not (tmp_path / "bad").exists()

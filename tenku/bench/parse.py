@@ -27,27 +27,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tenku.bench.classify import BACKGROUND_CLASS, COLOR_NAMES, FIRST_COLOR_CLASS, OCCLUDER_CLASS, classifiers
+from tenku.bench.camera import OCCLUDER_MIN_FRACTION, estimate_camera
+from tenku.bench.classify import COLOR_NAMES, FIRST_COLOR_CLASS, OCCLUDER_CLASS, classifiers
 from tenku.world import GRAVITY, SHAPES, WORLD_WIDTH
 from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER, shape_sdf
 from tenku.world.styles import pixel_block
-from tenku.world.vocab import FLOOR_VIEW_FRACTION, PARALLAX
+from tenku.world.vocab import FLOOR_VIEW_FRACTION
 
 MIN_AREA_FRACTION = 1.0 / 4096  # detections smaller than this fraction of the frame are noise
 SHAPE_MIN_RADIUS = 3.2  # shapes are classified only when the radius spans this many blocks
-OCCLUDER_MIN_FRACTION = 0.01  # occluder-coloured regions smaller than this fraction are not occluders
-FLOOR_SEARCH = 0.1  # the floor line is looked for within this fraction of the height of its place
-FLOOR_STEP = 0.05  # and then within this fraction of its row in the frame before
 FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
 ATTACH_GAP = 2  # pixels between a component and a larger one of another colour that count as attached
 ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
-REGISTER_REACH = 0.6  # pixels (at REGISTER_WIDTH) the far layer may move from one frame to the next
-REGISTER_LOG_REACH = 0.015  # and log-scale it may change
-REGISTER_WIDTH = 64  # wider frames are block-averaged to about this width for the camera
-REGISTER_BLUR = 1.0  # pixels (at REGISTER_WIDTH) of blur before registering
-REGISTER_TEXTURE = 1.8  # luma spread below which the far layer is blank (no camera reading)
-FLOOR_MIN_SEEN = 4  # frames with the floor line in view needed to read the camera from it
-FLOOR_STILL = 1.5  # pixels (at 64 rows, per second at 8 fps) the floor line may drift on a still camera
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
@@ -387,217 +378,6 @@ def _track_shape(dets: list[Detection], block: int) -> tuple[str | None, dict[st
     return (best if resolvable else None), scores, radius
 
 
-def _interp_matrices(n: int, scale: float, shifts: np.ndarray) -> np.ndarray:
-    """(K, n, n) linear interpolation matrices: out = M[k] @ src warps a length-n signal by
-    `scale` and shifts[k] about its centre, out[i] = src at (i + 0.5 - c - shift) / scale + c."""
-    c = n / 2
-    src = (np.arange(n)[None] + 0.5 - c - shifts[:, None]) / scale + c - 0.5  # (K, n)
-    i0 = np.floor(src).astype(int)
-    f = src - i0
-    m = np.zeros((len(shifts), n, n + 2))  # two guard columns catch samples outside
-    k, i = np.meshgrid(np.arange(len(shifts)), np.arange(n), indexing="ij")
-    m[k, i, np.clip(i0 + 1, 0, n + 1)] += 1 - f
-    m[k, i, np.clip(i0 + 2, 0, n + 1)] += f
-    return m[:, :, 1:-1]
-
-
-def _register_far(
-    ref: np.ndarray, ref_mask: np.ndarray, cur: np.ndarray, cur_mask: np.ndarray, near: tuple
-) -> tuple[float, float, float]:
-    """(shift x px, shift y px, scale) of the far layer with cur(v, u) ~ ref warped about the
-    frame centre, by grid search on masked SSD (less the mean difference) within REGISTER_REACH
-    pixels and REGISTER_LOG_REACH log-scale of `near` (the previous frame's warp: cameras move
-    smoothly)."""
-    h, w = ref.shape
-    sx0, sy0, s0 = near
-    best = (math.inf, sx0, sy0, s0)
-    steps = np.linspace(-REGISTER_REACH, REGISTER_REACH, 7)
-    refm = ref * ref_mask
-    need = max(16.0, 0.25 * float(cur_mask.sum()))
-    for ls in (-REGISTER_LOG_REACH, 0.0, REGISTER_LOG_REACH):
-        sc = s0 * math.exp(ls)
-        wy = _interp_matrices(h, sc, sy0 + steps)[:, None]  # (A, 1, H, H)
-        wxt = _interp_matrices(w, sc, sx0 + steps).transpose(0, 2, 1)[None]  # (1, B, W, W)
-        num = (wy @ refm) @ wxt  # (A, B, H, W)
-        den = (wy @ ref_mask) @ wxt
-        ok = (den > 0.9) & cur_mask
-        n = ok.sum((2, 3))
-        diff = np.where(ok, num / np.maximum(den, 1e-6) - cur, 0.0)
-        mean_diff = diff.sum((2, 3)) / np.maximum(n, 1)
-        err = (diff**2).sum((2, 3)) / np.maximum(n, 1) - mean_diff**2  # (A, B)
-        err = np.where(n >= need, err, np.inf)
-        a, b = np.unravel_index(np.argmin(err), err.shape)
-        if err[a, b] < best[0]:
-            best = (float(err[a, b]), sx0 + float(steps[b]), sy0 + float(steps[a]), sc)
-    return best[1], best[2], best[3]
-
-
-def _far_layer(luma: np.ndarray, bg: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Background luma above `rows` less each row's median (the screen-fixed sky gradient), and
-    where it is background and informative: (T, rows, W) each."""
-    import warnings
-
-    masked = np.where(bg, luma, np.nan)[:, :rows]
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no background pixel
-        row_median = np.nanmedian(masked, axis=2, keepdims=True)
-    far = np.nan_to_num(luma[:, :rows] - row_median)
-    return far, bg[:, :rows]
-
-
-def _floor_row(luma: np.ndarray, bg: np.ndarray, nominal: float) -> tuple[np.ndarray, np.ndarray]:
-    """Row (pixels, y down) of the floor line per frame: the strongest vertical edge within
-    FLOOR_SEARCH of `nominal` in the first frame, then of the previous frame's row; and whether
-    it was seen (False once the line leaves the frame or no edge stands out)."""
-    t, h, w = luma.shape
-    g = np.abs(np.diff(luma, axis=1)) * (bg[:, 1:] & bg[:, :-1])  # (T, H-1, W)
-    prof = np.median(g, axis=2) + 1e-3 * g.mean(2)  # (T, H-1): edge between rows i and i + 1
-    out = np.empty(t)
-    seen = np.ones(t, dtype=bool)
-    centre = nominal
-    for k in range(t):
-        reach = FLOOR_SEARCH * h if k == 0 else FLOOR_STEP * h
-        lo, hi = max(1, int(centre - 1 - reach)), min(h - 2, int(centre - 1 + reach) + 1)
-        if lo >= hi:
-            out[k], seen[k] = centre, False
-            continue
-        seg = prof[k, lo:hi]
-        i = int(seg.argmax())
-        off = 0.0
-        if 0 < i < len(seg) - 1:
-            a, b, c = seg[i - 1], seg[i], seg[i + 1]
-            den = a - 2 * b + c
-            off = 0.5 * (a - c) / den if den < 0 else 0.0
-        else:
-            seen[k] = False  # the best edge is at the end of the search: the line is not in reach
-        out[k] = centre = lo + i + off + 1.0
-    return out, seen
-
-
-def _robust_trend(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """values (T,) smoothed to a line in time through values[0] (0 for offsets, 0 for log zoom:
-    the world's cameras pan at a constant speed and zoom at a constant log rate), fitted with
-    Huber reweighting on the frames marked ok; outlying frames (a moving object over the
-    skyline, a lost floor line) do not bend it."""
-    t_len = len(values)
-    if t_len < 3 or ok[1:].sum() < 2:
-        return values
-    t = np.arange(t_len, dtype=np.float64) / max(t_len - 1, 1)
-    a = t[ok, None]  # (K, 1)
-    y = (values - values[0])[ok]
-    wts = np.ones(len(y))
-    coef = np.zeros(1)
-    for _ in range(6):
-        coef, *_ = np.linalg.lstsq(a * wts[:, None], y * wts, rcond=None)
-        res = np.abs(y - a @ coef)
-        scale = max(1.4826 * float(np.median(res)), 1e-3)
-        wts = np.sqrt(np.minimum(1.0, 1.5 * scale / np.maximum(res, 1e-12)))
-    return values[0] + t * coef[0]
-
-
-def _line_fit(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """values (T,) replaced by a line in time (intercept free) fitted with Huber reweighting on
-    the frames marked ok (the floor row's first reading is as noisy as the rest)."""
-    t = np.arange(len(values), dtype=np.float64)
-    a = np.stack([np.ones_like(t), t], 1)[ok]  # (K, 2)
-    y = values[ok]
-    wts = np.ones(len(y))
-    coef = np.zeros(2)
-    for _ in range(6):
-        coef, *_ = np.linalg.lstsq(a * wts[:, None], y * wts, rcond=None)
-        res = np.abs(y - a @ coef)
-        scale = max(1.4826 * float(np.median(res)), 1e-3)
-        wts = np.sqrt(np.minimum(1.0, 1.5 * scale / np.maximum(res, 1e-12)))
-    return coef[0] + coef[1] * t
-
-
-def _floor_camera(
-    floor: np.ndarray,
-    seen: np.ndarray,
-    warp: np.ndarray,
-    far0: np.ndarray,
-    oy: np.ndarray,
-    zoom: np.ndarray,
-    w: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vertical pan (T,) and zoom (T,) from the floor line's row while it is in view. The world's
-    cameras make one motion at a time (still, a pan or a zoom, plus shake), and every vertical
-    pan or zoom moves the floor line (it lies below the frame centre): a line that stays put
-    means neither; a line that moves is a vertical pan (row change = pan * px per unit) or a zoom
-    (distance from the centre times zoom), whichever better predicts the far layer's measured
-    displacement at its skyline rows (its shift and scale alone are nearly confounded there)."""
-    h = len(far0) / (1 - FLOOR_VIEW_FRACTION)  # frame height in far-layer rows
-    f = max(1, w // REGISTER_WIDTH)
-    s0 = w / WORLD_WIDTH
-    trend = _line_fit(floor, seen)
-    moved = trend[-1] - trend[0]
-    if abs(moved) < FLOOR_STILL * len(floor) / 8 * h * f / 64:
-        return np.zeros_like(oy), np.ones_like(zoom)
-    edge = np.abs(np.diff(far0, axis=0)).sum(1)  # (rows - 1,) skyline strength per row
-    r_sky = float((np.arange(len(edge)) + 1.0) @ edge / max(edge.sum(), 1e-9)) if edge.sum() > 0 else 0.7 * h
-    c = h / 2
-    measured = warp[-1, 1] + (r_sky - c) * (warp[-1, 2] - 1)  # far-layer rows moved at the skyline
-    pan_t = (trend - trend[0]) / s0  # world units, pan hypothesis
-    ratio = np.maximum((trend - h * f / 2) / max(trend[0] - h * f / 2, 1e-6), 0.2)
-    log_z = np.log(ratio)  # zoom hypothesis
-    px = s0 / f
-    pred_pan = PARALLAX * px * pan_t[-1]
-    pred_zoom = (r_sky - c) * PARALLAX * (math.exp(log_z[-1]) - 1)
-    if abs(measured - pred_pan) <= abs(measured - pred_zoom):
-        return pan_t, np.ones_like(zoom)
-    return np.zeros_like(oy), np.exp(log_z)
-
-
-def _camera(frames: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Camera offset (T, 2) world units and zoom (T,) relative to the first frame; floor row (T,)
-    and whether the floor line was seen (T,)."""
-    from scipy import ndimage
-
-    t, h, w, _ = frames.shape
-    luma = frames.astype(np.float64) @ np.array([0.3, 0.59, 0.11])
-    halo = max(2, round(w / 32))  # glows, soft rims and outlines around objects are not background
-    near = ndimage.binary_dilation(
-        classes != BACKGROUND_CLASS, structure=np.ones((1, 3, 3), dtype=bool), iterations=halo
-    )
-    bg = (classes == BACKGROUND_CLASS) & ~near
-    nominal = h * (1 - FLOOR_VIEW_FRACTION)
-    floor, seen = _floor_row(luma, classes == BACKGROUND_CLASS, nominal)
-    seen = np.logical_and.accumulate(seen)  # once lost, the search follows whatever edge is near
-    rows = np.arange(h)[None, :, None]
-    bg &= rows < floor[:, None, None] - max(
-        1.5, h / 48
-    )  # the floor moves with the objects, not the far layer
-    far, far_ok = _far_layer(luma, bg, int(math.ceil(nominal)))
-    f = max(1, w // REGISTER_WIDTH)
-    if f > 1:  # block means over whole background blocks
-        tt, rr, cc = far.shape[0], far.shape[1] // f, far.shape[2] // f
-        far = far[:, : rr * f, : cc * f].reshape(tt, rr, f, cc, f).mean((2, 4))
-        far_ok = far_ok[:, : rr * f, : cc * f].reshape(tt, rr, f, cc, f).all((2, 4))
-    px = w / WORLD_WIDTH / f
-    # blur within the background: screen-fixed fine texture (hatching, grain) must not pin the warp
-    okf = far_ok.astype(np.float64)
-    sig = (0, REGISTER_BLUR, REGISTER_BLUR)
-    far = ndimage.gaussian_filter(far * okf, sig) / np.maximum(ndimage.gaussian_filter(okf, sig), 1e-6)
-    warp = np.zeros((t, 3))
-    warp[:, 2] = 1.0
-    textured = float(far[0][far_ok[0]].std()) > REGISTER_TEXTURE if far_ok[0].any() else False
-    for k in range(1, t):
-        if textured:
-            warp[k] = _register_far(
-                far[0], far_ok[0].astype(np.float64), far[k], far_ok[k], tuple(warp[k - 1])
-            )
-    every = np.ones(t, dtype=bool)
-    scale = np.exp(_robust_trend(np.log(warp[:, 2]), every))
-    zoom = np.maximum(0.2, 1 + (scale - 1) / PARALLAX)
-    offset = np.zeros((t, 2))
-    offset[:, 0] = -_robust_trend(warp[:, 0], every) / (PARALLAX * px * scale)
-    offset[:, 1] = _robust_trend(warp[:, 1], every) / (PARALLAX * px * scale)
-    if seen.sum() >= FLOOR_MIN_SEEN:
-        offset[:, 1], zoom = _floor_camera(floor, seen, warp, far[0], offset[:, 1], zoom, w)
-        offset[:, 0] = -_robust_trend(warp[:, 0], every) / (PARALLAX * px * (1 + PARALLAX * (zoom - 1)))
-    return offset, zoom, floor, seen
-
-
 def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     """Parse (T, H, W, 3) uint8 frames shown at `fps` (see the module docstring)."""
     frames = np.asarray(frames)
@@ -639,7 +419,7 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
                 radius_px=radius,
             )
         )
-    offset, zoom, floor, floor_seen = _camera(frames, classes)
+    camera = estimate_camera(frames, classes, style)
     return ParsedVideo(
         width=w,
         height=h,
@@ -649,9 +429,9 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
         style=style,
         background=background,
         tracks=tuple(tracks),
-        camera_offset=offset,
-        camera_zoom=zoom,
-        floor_row=floor,
-        floor_seen=floor_seen,
+        camera_offset=camera.offset,
+        camera_zoom=camera.zoom,
+        floor_row=camera.floor_row,
+        floor_seen=camera.floor_seen,
         occluder_fraction=(classes == OCCLUDER_CLASS).mean((1, 2)),
     )

@@ -43,6 +43,13 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample-every", type=int, default=None, help="0 disables sample videos")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--checkpointing", action="store_true", default=None, help="activation checkpointing")
+    p.add_argument("--init", default=None, help="VAE: start from this VAE run or checkpoint")
+    p.add_argument(
+        "--freeze-encoder",
+        action="store_true",
+        default=None,
+        help="VAE: fine-tune the decoder only (needs --init)",
+    )
     p.add_argument("--dist", choices=("none", "ddp", "fsdp"), default=None, help="under torchrun")
     p.add_argument("--sp", type=int, default=None, help="sequence-parallel size (Ulysses)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -60,6 +67,7 @@ def add_parser(sub) -> None:
     p = what.add_parser("export", help="write an inference checkpoint from a DiT run")
     p.add_argument("run_dir", help="DiT run directory")
     p.add_argument("--out", required=True, help="checkpoint directory to write")
+    p.add_argument("--vae", default=None, help="a decoder fine-tune of the run's VAE to ship instead")
     p.set_defaults(func=export_cmd)
     p = what.add_parser("recipe", help="train a shipped model from nothing (resumable), then export it")
     p.add_argument("name", help="recipe name, e.g. tenku-tiny")
@@ -94,6 +102,8 @@ def config_from_args(args) -> object:
         "sample_every": args.sample_every,
         "threads": args.threads,
         "checkpointing": args.checkpointing,
+        "init": args.init,
+        "freeze_encoder": args.freeze_encoder,
         "dist": args.dist,
         "sp": args.sp,
     }
@@ -122,7 +132,7 @@ def run(args) -> int:
 def export_cmd(args) -> int:
     from tenku.train import export
 
-    out = export(args.run_dir, args.out)
+    out = export(args.run_dir, args.out, vae=args.vae)
     print(f"tenku train export: wrote {out}")
     return 0
 
