@@ -6,6 +6,7 @@
 - `classify`: per-style pixel colour tables and the style model, fitted on renders and shipped
   as `classifiers.safetensors` (`tenku bench world --fit-parser` refits them).
 - `parse`: frames -> objects (segmentation, tracks with identities, shape, size), camera, style.
+- `camera`: pan and zoom from the background's layers (skyline, floor line and seams, occluders).
 - `motion`: velocity and gravity fits, ground-truth events (collisions, occlusions).
 - `checks`: every check as a function of (item, parsed video) -> samples.
 - `runner`, `report`: generate, parse, check; means with bootstrap 95 % intervals, tables, JSON.

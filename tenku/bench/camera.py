@@ -47,9 +47,13 @@ OCCLUDER_MIN_FRACTION = 0.01  # occluder-coloured regions smaller than this frac
 SKY_BLUR = 1.0  # pixels (at 64 px wide) of blur before the skyline's edge is looked for
 SKY_MIN_EDGE = 0.6  # luma per pixel: a weaker skyline edge is not read
 SKY_LOWEST = 0.5  # a step this fraction of the column's strongest may be the skyline
+SKY_FLAT = 0.75  # a row with a step in this fraction of the first frame's columns is the sky's
 SKY_REL_EDGE = 0.3  # nor one weaker than this fraction of the first frame's median skyline edge
+SKY_SNR = 8.0  # a skyline step this many noise deviations high is placed to SIGMA_SKY
+SKY_MIN_SNR = 2.0  # a weaker one is not read
 SKY_JOIN = 1.5  # pixels (at 64 rows) a skyline may step from one column to the next within a run
 SKY_RUN = 4  # columns (at 64 px wide) of a run for its readings to count
+SKY_BRIDGE = 3  # columns (at 64 px wide) of a gap in the first frame's skyline bridged
 SKY_FLOOR_GAP = 4.0  # pixels (at 64 rows) above the floor line (and its blur) where no skyline is looked for
 SEAM_SIGMA = 4.0  # a seam stands this many noise deviations from its neighbouring columns
 SEAM_PERIOD = 1.0  # world units between the floor's seams
@@ -59,7 +63,7 @@ SIGMA_FLOOR = 0.3
 SIGMA_SEAM = 0.04
 SIGMA_OCCLUDER = 0.5
 ROBUST_SCALE = 2.5  # residuals (in spreads) are weighed 1 / (1 + (r / ROBUST_SCALE)^2) (Cauchy)
-FIT_STEPS = 8  # Gauss-Newton steps per frame and matching
+FIT_STEPS = 10  # Gauss-Newton steps per frame at most
 PRIOR_STEP = (0.15, 0.15, 0.03)  # spread of one frame's change of ox, oy (world units) and log zoom
 
 
@@ -77,6 +81,8 @@ class Camera:
 @dataclass(frozen=True, kw_only=True)
 class _Features:
     sky: np.ndarray  # (T, W) skyline row (pixels, y down), NaN where not read
+    sky_spread: np.ndarray  # (T, W) pixels
+    sky_ref: np.ndarray  # (W,) the first frame's skyline with short gaps bridged (a step's columns)
     floor: np.ndarray  # (T,) floor line row
     floor_seen: np.ndarray  # (T,) bool
     seams: list[np.ndarray]  # per frame: column centres (pixels) of the floor's seams
@@ -134,11 +140,13 @@ def _floor_row(sm: np.ndarray, bg: np.ndarray, nominal: float) -> tuple[np.ndarr
     return out, np.logical_and.accumulate(seen)  # once lost, the search follows any edge near
 
 
-def _skyline(sm: np.ndarray, bg: np.ndarray, floor: np.ndarray) -> np.ndarray:
+def _skyline(sm: np.ndarray, bg: np.ndarray, floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row (T, W) of the far layer's top edge per column, NaN where no edge is read: the lowest
     vertical luma step of the clip's sign above the floor line, between background pixels, at
     least SKY_LOWEST of the column's strongest (the far layer is the last thing above the floor:
-    steps higher up are the sky's own, such as a palette's bands), in smoothed luma."""
+    steps higher up are the sky's own, such as a palette's bands), in smoothed luma; and the
+    spread of each reading (T, W) pixels, SIGMA_SKY or more where the step stands less than
+    SKY_SNR times above the frame's noise (a faint edge is placed less surely)."""
     from scipy import ndimage
 
     t, h, w = sm.shape
@@ -153,20 +161,44 @@ def _skyline(sm: np.ndarray, bg: np.ndarray, floor: np.ndarray) -> np.ndarray:
     s = np.where(valid, sign * d, -np.inf)  # (T, H-1, W)
     up = np.pad(s, ((0, 0), (1, 0), (0, 0)), constant_values=-np.inf)[:, :-1]
     down = np.pad(s, ((0, 0), (0, 1), (0, 0)), constant_values=-np.inf)[:, 1:]
-    top = s.max(1, keepdims=True)  # (T, 1, W)
     cand = (s >= up) & (s > down) & np.isfinite(up) & np.isfinite(down)  # peaks inside the search
-    cand &= (s >= SKY_LOWEST * top) & (s >= SKY_MIN_EDGE)
+    cand &= s >= SKY_MIN_EDGE
+    # a step on one row across (nearly) the whole first frame is the screen-fixed sky's (a band of
+    # a palette): the far layer's skyline always varies along the frame
+    flat = cand[0].sum(1) >= SKY_FLAT * max(cand[0].any(0).sum(), 1)  # (H-1,)
+    cand &= ~flat[None, :, None]
+    top = np.where(cand, s, -np.inf).max(1, keepdims=True)  # (T, 1, W)
+    cand &= s >= SKY_LOWEST * top
     i = (h - 2) - cand[:, ::-1].argmax(1)  # (T, W): the lowest candidate
     peak = np.where(cand.any(1), np.take_along_axis(s, i[:, None], 1)[:, 0], -np.inf)
     a = np.take_along_axis(s, np.clip(i - 1, 0, h - 2)[:, None], 1)[:, 0]
     c = np.take_along_axis(s, np.clip(i + 1, 0, h - 2)[:, None], 1)[:, 0]
-    den = a - 2 * peak + c
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # -inf outside the search
+        den = a - 2 * peak + c
         off = np.where(np.isfinite(a) & np.isfinite(c) & (den < 0), 0.5 * (a - c) / den, 0.0)
     ref = float(np.median(peak[0][np.isfinite(peak[0])])) if np.isfinite(peak[0]).any() else 0.0
     need = max(SKY_MIN_EDGE, SKY_REL_EDGE * ref)
-    row = np.where(np.isfinite(peak) & (peak >= need), i + 1.0 + np.clip(off, -0.5, 0.5), np.nan)
-    return _keep_runs(row, SKY_JOIN * h / 64, max(2, round(SKY_RUN * w / 64)))
+    noise = np.array(
+        [1.4826 * np.median(np.abs(d[k][valid[k]])) if valid[k].any() else 0.0 for k in range(t)]
+    )
+    snr = peak / np.maximum(noise[:, None], 1e-3)
+    read = np.isfinite(peak) & (peak >= need) & (snr >= SKY_MIN_SNR)
+    row = np.where(read, i + 1.0 + np.clip(off, -0.5, 0.5), np.nan)
+    spread = SIGMA_SKY * h / 64 * np.maximum(1.0, SKY_SNR / np.maximum(snr, 1e-3))
+    return _keep_runs(row, SKY_JOIN * h / 64, max(2, round(SKY_RUN * w / 64))), spread
+
+
+def _bridge(row: np.ndarray, most: int) -> np.ndarray:
+    """row (W,) with gaps of at most `most` columns between two readings filled by the nearer
+    reading (where a skyline steps, the columns of the step are not read)."""
+    out = row.copy()
+    read = np.nonzero(~np.isnan(row))[0]
+    for a, b in zip(read[:-1], read[1:], strict=True):
+        if 1 < b - a <= most + 1:
+            mid = (a + b) / 2
+            for u in range(a + 1, b):
+                out[u] = row[a] if u < mid else row[b]
+    return out
 
 
 def _keep_runs(row: np.ndarray, join: float, run: int) -> np.ndarray:
@@ -185,13 +217,13 @@ def _keep_runs(row: np.ndarray, join: float, run: int) -> np.ndarray:
     return out
 
 
-def _seams(luma: np.ndarray, bg: np.ndarray, floor: np.ndarray, seen: np.ndarray) -> list[np.ndarray]:
+def _seams(luma: np.ndarray, bg: np.ndarray, floor: np.ndarray) -> list[np.ndarray]:
     """Column centres (pixels) of the floor's seams per frame: columns of the floor strip (the
-    whole rows below the floor line) that stand SEAM_SIGMA noise deviations darker, or brighter
-    (whichever the clip shows more), than the columns around them."""
+    whole rows below the floor line as followed, seen or faint) that stand SEAM_SIGMA noise
+    deviations darker, or brighter (whichever the clip shows more), than the columns around."""
     t, h, w = luma.shape
     rows = np.arange(h)[None, :, None]
-    strip = bg & (rows >= np.ceil(floor)[:, None, None]) & seen[:, None, None]
+    strip = bg & (rows >= np.ceil(floor)[:, None, None])
     n = strip.sum(1)  # (T, W)
     prof = np.where(n >= 2, (luma * strip).sum(1) / np.maximum(n, 1), np.nan)  # (T, W)
     pad = np.pad(prof, ((0, 0), (3, 3)), constant_values=np.nan)
@@ -215,23 +247,29 @@ def _seams(luma: np.ndarray, bg: np.ndarray, floor: np.ndarray, seen: np.ndarray
     return out
 
 
-def _occluder_edges(classes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(left, right) edge columns (pixels, the boundary between two columns) of occluders per
-    frame, where an occluder's column run starts or ends inside the frame."""
+def _occluders(classes: np.ndarray) -> np.ndarray:
+    """(T, H, W) bool: occluder-coloured regions of at least OCCLUDER_MIN_FRACTION of the frame
+    (smaller ones are texture of that colour, such as a floor's seams in pencil)."""
     from scipy import ndimage
 
     t, h, w = classes.shape
-    out = []
+    out = np.zeros(classes.shape, dtype=bool)
     for k in range(t):
-        occ = classes[k] == OCCLUDER_CLASS
-        labels, n = ndimage.label(occ)
-        if n == 0:
-            out.append((np.zeros(0), np.zeros(0)))
-            continue
-        big = np.bincount(labels.reshape(-1), minlength=n + 1) >= OCCLUDER_MIN_FRACTION * h * w
-        big[0] = False
-        cols = big[labels].sum(0)  # (W,) occluder pixels per column
-        on = cols >= 0.5 * cols.max() if cols.max() > 0 else np.zeros(w, dtype=bool)
+        labels, n = ndimage.label(classes[k] == OCCLUDER_CLASS)
+        if n:
+            big = np.bincount(labels.reshape(-1), minlength=n + 1) >= OCCLUDER_MIN_FRACTION * h * w
+            big[0] = False
+            out[k] = big[labels]
+    return out
+
+
+def _occluder_edges(occ: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(left, right) edge columns (pixels, the boundary between two columns) of occluders (T, H, W)
+    per frame, where a run of occluder columns starts or ends inside the frame."""
+    out = []
+    for k in range(len(occ)):
+        cols = occ[k].sum(0)  # (W,) occluder pixels per column
+        on = cols >= 0.5 * cols.max() if cols.max() > 0 else np.zeros(len(cols), dtype=bool)
         step = np.diff(on.astype(int))  # (W-1,): +1 where a run starts at column i + 1
         out.append((np.nonzero(step > 0)[0] + 1.0, np.nonzero(step < 0)[0] + 1.0))
     return out
@@ -242,20 +280,25 @@ def _features(frames: np.ndarray, classes: np.ndarray, style: str) -> _Features:
 
     t, h, w, _ = frames.shape
     luma = frames.astype(np.float64) @ np.array([0.3, 0.59, 0.11])
-    # glows, soft rims and outlines around objects are not background
-    halo = max(2, round(w / 32), margin_px(style))
-    thing = classes != BACKGROUND_CLASS
-    near = ndimage.binary_dilation(thing, structure=np.ones((1, 3, 3), dtype=bool), iterations=halo)
-    bg = ~near
-    sm = _smooth(luma, bg)
-    floor, seen = _floor_row(sm, bg, h * (1 - FLOOR_VIEW_FRACTION))
-    plain = ~ndimage.binary_dilation(thing, structure=np.ones((1, 3, 3), dtype=bool))
+    occ = _occluders(classes)
+    thing = (classes != BACKGROUND_CLASS) & ((classes != OCCLUDER_CLASS) | occ)
+    eight = np.ones((1, 3, 3), dtype=bool)
+    plain = ~ndimage.binary_dilation(thing, structure=eight)
+    # soft rims and outlines around objects are not background, nor (for the faint skyline) glows
+    rim = max(2, round(w / 32))
+    bg = ~ndimage.binary_dilation(thing, structure=eight, iterations=rim)
+    floor, seen = _floor_row(_smooth(luma, bg), bg, h * (1 - FLOOR_VIEW_FRACTION))
+    if margin_px(style) > rim:
+        bg = ~ndimage.binary_dilation(thing, structure=eight, iterations=margin_px(style))
+    sky, sky_spread = _skyline(_smooth(luma, bg), bg, floor)
     return _Features(
-        sky=_skyline(sm, bg, floor),
+        sky=sky,
+        sky_spread=sky_spread,
+        sky_ref=_bridge(sky[0], max(1, round(SKY_BRIDGE * w / 64))),
         floor=floor,
         floor_seen=seen,
-        seams=_seams(luma, plain, floor, seen),
-        edges=_occluder_edges(classes),
+        seams=_seams(luma, plain, floor),
+        edges=_occluder_edges(occ),
     )
 
 
@@ -301,7 +344,7 @@ def _match(theta: np.ndarray, f: _Features, k: int, w: int) -> _Match:
     u0 = _sky_back(theta, f, w)
     idx = np.floor(u0 - 0.5).astype(int)
     inside = (idx >= 0) & (idx + 1 < w)
-    ref = ~np.isnan(f.sky[0])
+    ref = ~np.isnan(f.sky_ref)
     sky = ~np.isnan(f.sky[k]) & inside
     sky[inside] &= ref[idx[inside]] & ref[idx[inside] + 1]
     seam = np.round(_seam_x(theta, f, k, w)) if len(f.seams[0]) else np.zeros(0)
@@ -322,11 +365,11 @@ def _residuals(theta: np.ndarray, f: _Features, k: int, w: int, h: int, m: _Matc
     out = [np.zeros(0)]
     if m.sky.any():
         scale, _, sy = _warp(theta, PARALLAX, s0)
-        read = ~np.isnan(f.sky[0])
+        read = ~np.isnan(f.sky_ref)
         cols = np.arange(w) + 0.5
-        h0 = np.interp(_sky_back(theta, f, w)[m.sky], cols[read], f.sky[0][read])  # gaps bridged
+        h0 = np.interp(_sky_back(theta, f, w)[m.sky], cols[read], f.sky_ref[read])
         pred = h / 2 + (h0 - h / 2) * scale + sy
-        out.append((f.sky[k][m.sky] - pred) / (SIGMA_SKY * px))
+        out.append((f.sky[k][m.sky] - pred) / f.sky_spread[k][m.sky])
     scale1, _, sy1 = _warp(theta, 1.0, s0)
     if f.floor_seen[0] and f.floor_seen[k]:
         pred = h / 2 + (f.floor[0] - h / 2) * scale1 + sy1
@@ -342,28 +385,27 @@ def _residuals(theta: np.ndarray, f: _Features, k: int, w: int, h: int, m: _Matc
 
 def _fit_frame(f: _Features, k: int, w: int, h: int, prior: np.ndarray) -> np.ndarray:
     """Camera (ox, oy, log zoom) of frame k: Gauss-Newton with Cauchy weights on the residuals
-    and a Gaussian prior of spread PRIOR_STEP around `prior` (the frame before), matching the
-    measurements afresh at the first solution."""
+    and a Gaussian prior of spread PRIOR_STEP around `prior` (the frame before); measurements are
+    matched afresh at every step, and a step moves at most twice the prior's spread."""
     step = np.asarray(PRIOR_STEP)
     theta = prior.copy()
-    for _ in range(2):
+    for _ in range(FIT_STEPS):
         m = _match(theta, f, k, w)
-        for _ in range(FIT_STEPS):
-            r = _residuals(theta, f, k, w, h, m)
-            jac = np.empty((len(r), 3))
-            for j in range(3):
-                e = np.zeros(3)
-                e[j] = 1e-3 * step[j]
-                jac[:, j] = (_residuals(theta + e, f, k, w, h, m) - _residuals(theta - e, f, k, w, h, m)) / (
-                    2 * e[j]
-                )
-            wts = 1.0 / (1.0 + (r / ROBUST_SCALE) ** 2)
-            a = jac.T @ (wts[:, None] * jac) + np.diag(1.0 / step**2)
-            b = jac.T @ (wts * r) + (theta - prior) / step**2
-            delta = -np.linalg.solve(a, b)
-            theta = theta + delta
-            if np.all(np.abs(delta) < 1e-3 * step):
-                break
+        r = _residuals(theta, f, k, w, h, m)
+        jac = np.empty((len(r), 3))
+        for j in range(3):
+            e = np.zeros(3)
+            e[j] = 1e-3 * step[j]
+            jac[:, j] = (_residuals(theta + e, f, k, w, h, m) - _residuals(theta - e, f, k, w, h, m)) / (
+                2 * e[j]
+            )
+        wts = 1.0 / (1.0 + (r / ROBUST_SCALE) ** 2)
+        a = jac.T @ (wts[:, None] * jac) + np.diag(1.0 / step**2)
+        b = jac.T @ (wts * r) + (theta - prior) / step**2
+        delta = np.clip(-np.linalg.solve(a, b), -2 * step, 2 * step)
+        theta = theta + delta
+        if np.all(np.abs(delta) < 1e-3 * step):
+            break
     return theta
 
 
@@ -393,7 +435,7 @@ def estimate_camera(frames: np.ndarray, classes: np.ndarray, style: str) -> Came
     theta = np.zeros((t, 3))  # ox, oy, log zoom per frame
     for k in range(1, t):
         theta[k] = _fit_frame(f, k, w, h, theta[k - 1])
-    _DEBUG['theta'] = theta
+    _DEBUG["theta"] = theta
     offset = np.stack([_robust_line(theta[:, 0]), _robust_line(theta[:, 1])], 1)
     return Camera(
         offset=offset, zoom=np.exp(_robust_line(theta[:, 2])), floor_row=f.floor, floor_seen=f.floor_seen

@@ -11,10 +11,10 @@ ground truth:
    behind an occluder keeps its identity;
 4. shape and size per track by fitting the world's shape templates (signed distance fields) to
    each clean detection's mask over radius and rotation; the best mean soft IoU names the shape;
-5. camera: the far layer's skyline profile registered to the first frame's (shift and scale,
-   divided by the parallax factor) gives pan and zoom; while the floor line is in view its row
-   (it moves with the objects, 1 / PARALLAX times as far as the far layer) gives vertical pan
-   under that zoom. (Object areas cannot give zoom: the world has growing and shrinking objects.)
+5. camera (`camera.estimate_camera`): per frame the far layer's skyline, the floor line, the
+   floor's seams and the occluders' edges, each moved by the camera with its own parallax, fitted
+   with one pan and zoom. (Object areas cannot give zoom: the world has growing and shrinking
+   objects.)
 
 Pixel coordinates are (x, y) with y down and pixel centres at +0.5, as in `WorldState`.
 `ParsedVideo.to_world(xy, t)` converts them to world units (y up) with the parsed camera.
