@@ -512,7 +512,7 @@ def write_latent_cache(
         for i in tqdm(range(-(-clips // batch)), unit="batch", desc="cache"):
             b = dataset.get_batch(i, batch)
             z = vae.encode(b.video)  # (B, C, T', H', W')
-            emb = text.encode(list(b.captions))
+            emb = text.encode(list(b.captions), truncate=True)  # a rare 4-object caption runs long
             group = pending.setdefault(tuple(z.shape[1:]), [])
             group.extend(zip(z, emb.tokens, emb.mask, b.captions, strict=True))
             if len(group) >= shard_size:

@@ -7,7 +7,8 @@
   path): BERT-like models, a T5 encoder or a CLIP text model; `cfg.dim` must match its width.
 - Never touches the network (`local_files_only=True`); the model loads on the first `encode`.
 - L is the longest prompt of the batch; `pooled` is the masked mean of the token states.
-- A prompt longer than `cfg.max_tokens` tokens is a ValueError naming both numbers; the empty
+- A prompt longer than `cfg.max_tokens` tokens is a ValueError naming both numbers, unless
+  `encode(..., truncate=True)` (training captions: cut to the first max_tokens); the empty
   prompt "" is allowed (it is the unconditional embedding of classifier-free guidance).
 - Encodings are cached per prompt in an explicit `PromptCache` (LRU, `cfg.cache_size` entries).
 """
@@ -120,29 +121,32 @@ class TextEncoder:
         return len(self._tokenizer(prompt)["input_ids"])
 
     @torch.no_grad()
-    def _encode_new(self, prompts: list[str]) -> list[torch.Tensor]:
-        tok = self._tokenizer(prompts, padding=True, return_tensors="pt").to(self.device)
+    def _encode_new(self, prompts: list[str], truncate: bool) -> list[torch.Tensor]:
+        limit = {"truncation": True, "max_length": self.cfg.max_tokens} if truncate else {}
+        tok = self._tokenizer(prompts, padding=True, return_tensors="pt", **limit).to(self.device)
         states = self._model(
             input_ids=tok["input_ids"], attention_mask=tok["attention_mask"]
         ).last_hidden_state
         lengths = tok["attention_mask"].sum(1).tolist()
         return [states[i, :n].float().cpu() for i, n in enumerate(lengths)]  # (L_i, D) each
 
-    def encode(self, prompts: list[str]) -> TextEmbedding:
+    def encode(self, prompts: list[str], *, truncate: bool = False) -> TextEmbedding:
+        """Token states of prompts. A prompt over `max_tokens` is an error, or with truncate=True
+        (training captions) is cut to its first `max_tokens` tokens, the end token kept."""
         if isinstance(prompts, str):
             raise TypeError("encode takes a list of prompts, not a single string")
         if self._model is None:
             self._load()
         found = {p: self.cache.get(p) for p in dict.fromkeys(prompts)}
         missing = [p for p, s in found.items() if s is None]
-        for p in missing:
+        for p in missing if not truncate else ():
             n = self.count_tokens(p)
             if n > self.cfg.max_tokens:
                 raise ValueError(
                     f"prompt is {n} tokens long; the text encoder allows at most {self.cfg.max_tokens}"
                 )
         if missing:
-            for p, s in zip(missing, self._encode_new(missing), strict=True):
+            for p, s in zip(missing, self._encode_new(missing, truncate), strict=True):
                 self.cache.put(p, s)
                 found[p] = s
         length = max(found[p].shape[0] for p in prompts)

@@ -484,7 +484,7 @@ class DiTTask:
             x0 = self.vae.encode(batch.video.to(self.device))
         if batch.text_tokens is not None:
             return x0, batch.text_tokens.to(self.device), batch.text_mask.to(self.device)
-        emb = self.text.encode(list(batch.captions))
+        emb = self.text.encode(list(batch.captions), truncate=True)
         return x0, emb.tokens, emb.mask
 
     def loss(self, model, batch, gen: torch.Generator, rng: np.random.Generator):

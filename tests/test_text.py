@@ -45,6 +45,14 @@ def test_too_long_prompt_names_count_and_limit(encoder):
         encoder.encode(["a red ball bounces left right over under fast slow"])
 
 
+def test_truncate_cuts_long_training_captions(encoder):
+    long = "a red ball bounces left right over under fast slow"
+    emb = encoder.encode([long, "a box"], truncate=True)
+    assert emb.mask.sum(1).tolist() == [8, 4]  # cut to max_tokens, [SEP] kept; short ones untouched
+    head = TextEncoder(encoder.cfg).encode(["a red ball bounces left right"])  # [CLS] 6 words [SEP]
+    torch.testing.assert_close(emb.tokens[0, :7], head.tokens[0, :7], atol=1e-5, rtol=1e-5)
+
+
 def test_rejects_single_string_and_missing_dir(encoder, tmp_path):
     with pytest.raises(TypeError):
         encoder.encode("a ball")
