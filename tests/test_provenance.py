@@ -1,4 +1,4 @@
-"""Provenance: watermark round trips and calibration, C2PA sign/read states, writer, verify CLI."""
+"""Provenance: C2PA sign/read states, identity, writer, verify CLI (the watermark: test_provenance_watermark.py)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,12 @@ import pytest
 from tenku.io import read_video, write_mp4
 from tenku.provenance import (
     ProvenanceConfig,
-    detect_watermark,
-    embed_watermark,
     rotate_identity,
     verify_file,
     write_provenanced,
     write_provenanced_mp4,
     write_provenanced_png,
 )
-from tenku.provenance import watermark as wm
 from tenku.provenance.identity import load_or_create_identity, trust_anchors
 from tenku.provenance.manifest import build_manifest, read_manifest, sign_file
 
@@ -45,72 +42,6 @@ def shapes(seed: int, size: int = 64, frames: int = 24) -> np.ndarray:
 @pytest.fixture
 def config(tmp_path) -> ProvenanceConfig:
     return ProvenanceConfig(identity_dir=str(tmp_path / "identity"))
-
-
-def test_crc_and_payload_encoding():
-    code = wm.encode_payload(0xDEADBEEF)
-    assert code.shape == (56,) and wm.bits_to_int(code[:32]) == 0xDEADBEEF
-    assert (
-        wm.bits_to_int(wm.crc24(wm.int_to_bits(int.from_bytes(b"123456789"), 72))) == 0x21CF02
-    )  # check value
-    flipped = code.copy()
-    flipped[5] ^= 1
-    assert not np.array_equal(wm.crc24(flipped[:32]), flipped[32:])
-    with pytest.raises(ValueError, match="payload"):
-        wm.encode_payload(2**32)
-    assert "tenku id" in wm.describe_payload(wm.make_payload())
-
-
-def test_convolutional_code_round_trip_and_viterbi_is_maximum_likelihood():
-    rng = np.random.default_rng(0)
-    info = rng.integers(0, 2, wm.CODE_BITS).astype(np.uint8)
-    coded = wm.conv_encode(info)
-    assert coded.shape == (wm.CODED_BITS,)
-    noisy = 2.0 * coded - 1.0 + rng.normal(0, 0.5, coded.size)
-    noisy[::8] *= -1  # one wrong hard decision in every 8
-    assert ((noisy > 0) != coded).sum() >= 20
-    decoded, metric = wm.viterbi(noisy)
-    assert np.array_equal(decoded, info)
-    assert metric == pytest.approx(((2.0 * wm.conv_encode(decoded) - 1.0) * noisy).sum())
-    for _ in range(20):  # no other word correlates better (a few random neighbours checked)
-        other = decoded.copy()
-        other[rng.integers(0, wm.CODE_BITS)] ^= 1
-        assert ((2.0 * wm.conv_encode(other) - 1.0) * noisy).sum() <= metric
-
-
-@pytest.mark.parametrize("size", [64, 160])
-def test_watermark_survives_reencode_drop_and_brightness(tmp_path, size):
-    frames = shapes(1, size)
-    marked = embed_watermark(frames, "k", 0x1234ABCD)
-    psnr = 10 * np.log10(255**2 / ((marked.astype(float) - frames) ** 2).mean())
-    assert psnr >= 40.0
-    clip = read_video(write_mp4(marked, tmp_path / "a.mp4", 24, crf=23)).frames
-    brighter = np.clip(clip * 1.2, 0, 255).astype(np.uint8)
-    for attacked in (clip, clip[::2], clip[6:18], brighter):
-        result = detect_watermark(attacked, "k")
-        assert result.found and result.payload == 0x1234ABCD, result
-        assert result.false_positive < 1e-6
-    assert not detect_watermark(clip, "another key").found
-
-
-def test_watermark_null_is_calibrated():
-    """No watermark of the key: no detections; decoded words uniform (CRC-8 prefix hits ~ 1/256)."""
-    frames = shapes(2, 64, 8)
-    total, gain = wm.normalised_mean(frames, 64)
-    coef = wm.coefficients(total) / gain
-    prefix_hits, found, n = 0, 0, 1500
-    for k in range(n):
-        bits, _, crc_ok = wm.decode_votes(wm.soft_votes(coef, f"neg-{k}", 64))
-        prefix_hits += np.array_equal(wm.crc24(bits[:32])[:8], bits[32:40])
-        found += crc_ok
-    assert found == 0 and 0 < prefix_hits < 3 * n / 256
-    assert not detect_watermark(frames[:2], "neg-0").found
-    assert wm.FALSE_POSITIVE == pytest.approx(2 * 2.0**-24) and wm.FALSE_POSITIVE <= 1e-6
-
-
-def test_embed_rejects_tiny_frames():
-    with pytest.raises(ValueError, match="too small"):
-        embed_watermark(np.zeros((2, 32, 32, 3), np.uint8), "k", 1)
 
 
 def test_identity_files_and_rotation(tmp_path):

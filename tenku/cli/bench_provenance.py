@@ -1,18 +1,21 @@
 """`tenku bench provenance`: watermark robustness, quality, cost, false positives and C2PA tamper checks.
 
-    tenku bench provenance [--clips 8] [--negatives 10000] [--tamper 20] [--sizes 256,64]
+    tenku bench provenance [--clips 8] [--negatives 10000] [--tamper 20] [--sizes 256,128,64]
+                           [--fps 24] [--frames 48] [--seed 0]
 
-Clips are world renders (tenku.world; synthetic moving shapes if the world is missing), 2 s at
-24 fps. Each watermarked clip is first written as tenku writes it (H.264 CRF 18), decoded, then
+Clips are world renders (tenku.world; synthetic moving shapes if the world is missing) of
+`--frames` frames at `--fps` (default 48 at 24 fps: 2 s; the default model writes 17 at 8).
+Each watermarked clip is first written as tenku writes it (H.264 CRF 18), decoded, then
 attacked: re-encode at CRF 23/28/30 (PyAV libx264), 0.5x downscale -> CRF 23 -> rescale,
-brightness +20 %, contrast x0.7, every other frame dropped, first and last 25 % trimmed (each
-re-encoded at CRF 23). Reported per attack: bit accuracy of the 32 decoded payload bits (after
-the Viterbi decoder), of the 186 coded bits (hard decisions before decoding), and how many clips
-the detector identified with the right payload.
+brightness +20 % (x1.2, clipped), contrast x0.7, every other frame dropped, first and last 25 %
+trimmed (each re-encoded at CRF 23). Reported per attack: bit accuracy of the 32 decoded payload
+bits (after the Viterbi decoder), of the 210 coded bits (hard decisions before decoding), and
+how many clips the detector identified with the right payload.
 Negatives: unwatermarked clips and clips watermarked with other keys, checked against many
-random keys on both grids (each clip's DCT is computed once, each key's layout once per grid).
-Besides the detections, the CRC-8 prefix match rate checks that decoded words are uniform
-(expected 1/256 per grid), the basis of the analytic 2 x 2^-24 bound.
+random keys, every variant (channel x step) each (each clip's features are computed once,
+each key's layout once). Besides the detections, the CRC-8 prefix match rate checks that
+decoded words are uniform (expected 1/256 per variant), the basis of the analytic bound.
+`--negatives 0` or `--tamper 0` skips those parts, `--clips 0` the robustness tables.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from __future__ import annotations
 import time
 
 ATTACKS = ("crf23", "crf28", "crf30", "half+crf23", "bright+20%", "contrast", "drop 1/2", "trim 25%")
+CLIP_SEEDS_PER_RUN = 1000  # clip i of run seed s is world scene s * 1000 + i
+NEGATIVE_SEED_BASE = 10**6  # negatives use scenes from here on, never the robustness clips
 
 
 def add_parser(sub) -> None:
@@ -27,13 +32,15 @@ def add_parser(sub) -> None:
     parser.add_argument("--clips", type=int, default=8, help="watermarked clips per size (default 8)")
     parser.add_argument("--negatives", type=int, default=10000, help="negative checks (default 10000)")
     parser.add_argument("--tamper", type=int, default=20, help="single-byte changes to a signed MP4")
-    parser.add_argument("--sizes", default="256,64", help="square clip sizes (default 256,64)")
+    parser.add_argument("--sizes", default="256,128,64", help="square clip sizes (default 256,128,64)")
+    parser.add_argument("--fps", type=float, default=24.0, help="clip frame rate (default 24)")
+    parser.add_argument("--frames", type=int, default=48, help="frames per clip (default 48: 2 s at 24 fps)")
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)
 
 
-def _clip(seed: int, size: int, fps: float = 24.0):
-    """(48, S, S, 3) uint8 world render of a random scene, or synthetic shapes without the world."""
+def _clip(seed: int, size: int, fps: float, frames: int):
+    """(T, S, S, 3) uint8 world render of a random scene, or synthetic shapes without the world."""
     import numpy as np
 
     try:
@@ -42,21 +49,23 @@ def _clip(seed: int, size: int, fps: float = 24.0):
     except ImportError:
         render = None
     if render is not None:
-        return render(sample_spec(seed), width=size, height=size, fps=fps, seed=seed).frames, "world"
+        spec = sample_spec(seed)
+        out = render(spec, width=size, height=size, fps=fps, seconds=frames / fps, seed=seed).frames
+        return out, spec.style
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size]
-    frames = np.empty((48, size, size, 3), np.uint8)
+    out = np.empty((frames, size, size, 3), np.uint8)
     base, pos, vel, col = (
         rng.integers(30, 220, 3),
         rng.uniform(0, size, 2),
         rng.uniform(-2, 2, 2),
         rng.integers(0, 255, 3),
     )
-    for t in range(48):
-        frames[t] = base
+    for t in range(frames):
+        out[t] = base
         c = pos + vel * t * size / 64
-        frames[t][(yy - c[0]) ** 2 + (xx - c[1]) ** 2 < (size / 8) ** 2] = col
-    return frames, "synthetic shapes"
+        out[t][(yy - c[0]) ** 2 + (xx - c[1]) ** 2 < (size / 8) ** 2] = col
+    return out, "synthetic shapes"
 
 
 def _roundtrip(frames, fps: float, crf: int):
@@ -91,68 +100,70 @@ def _attacks(frames, fps: float):
     yield "trim 25%", _roundtrip(frames[t // 4 : t - t // 4], fps, 23)
 
 
-def _robustness(size: int, clips: int, seed: int) -> dict:
+def _robustness(size: int, clips: int, fps: float, frames: int, seed: int) -> dict:
     import numpy as np
 
+    from tenku.provenance import coding
     from tenku.provenance import watermark as wm
 
     rng = np.random.default_rng(seed)
     acc = {a: [] for a in ATTACKS}
     coded_acc = {a: [] for a in ATTACKS}
-    hits = dict.fromkeys(ATTACKS, 0)
-    psnr, ms, source = [], [], ""
+    missed = {a: [] for a in ATTACKS}  # styles of the clips not identified
+    psnr, ms, styles = [], [], []
     for i in range(clips):
-        frames, source = _clip(seed * 1000 + i, size)
+        clip, style = _clip(seed * CLIP_SEEDS_PER_RUN + i, size, fps, frames)
+        styles.append(style)
         payload = int(rng.integers(0, 2**32))
         start = time.perf_counter()
-        marked = wm.embed_watermark(frames, "bench-key", payload)
-        ms.append((time.perf_counter() - start) * 1000 / len(frames))
-        mse = ((marked.astype(np.float64) - frames) ** 2).mean()
-        psnr.append(10 * np.log10(255**2 / max(mse, 1e-12)))
-        delivered = _roundtrip(marked, 24.0, 18)
-        info = wm.encode_payload(payload)
-        coded = wm.conv_encode(info)
-        for name, attacked in _attacks(delivered, 24.0):
+        marked = wm.embed_watermark(clip, "bench-key", payload)
+        ms.append((time.perf_counter() - start) * 1000 / len(clip))
+        psnr.append(wm.psnr(marked, clip))
+        delivered = _roundtrip(marked, fps, 18)
+        info = coding.encode_payload(payload)
+        coded = coding.conv_encode(info)
+        for name, attacked in _attacks(delivered, fps):
             result = wm.detect_watermark(attacked, "bench-key")
-            acc[name].append(float((result.bits[: wm.PAYLOAD_BITS] == info[: wm.PAYLOAD_BITS]).mean()))
+            acc[name].append(
+                float((result.bits[: coding.PAYLOAD_BITS] == info[: coding.PAYLOAD_BITS]).mean())
+            )
             coded_acc[name].append(float((result.raw_bits == coded).mean()))
-            hits[name] += int(result.found and result.payload == payload)
-    return {"acc": acc, "coded": coded_acc, "hits": hits, "psnr": psnr, "ms": ms, "source": source}
+            if not (result.found and result.payload == payload):
+                missed[name].append(f"{i}:{style}")
+    return {"acc": acc, "coded": coded_acc, "missed": missed, "psnr": psnr, "ms": ms, "styles": styles}
 
 
-def _negatives(total: int, size: int, seed: int) -> dict:
-    """Check `total` (clip, key) pairs with no matching watermark, both grids each."""
+def _negatives(total: int, size: int, fps: float, frames: int, seed: int) -> dict:
+    """Check `total` (clip, key) pairs with no matching watermark, every variant each."""
     import numpy as np
 
+    from tenku.provenance import coding
     from tenku.provenance import watermark as wm
 
     n_clips = max(1, min(200, total // 50))
     n_keys = -(-total // n_clips)
-    coefs = []  # per clip: {grid: (G*G,) DCT in grey levels}
+    coefs = []  # per clip: (CHANNELS, 216) band coefficients
     for i in range(n_clips):
-        frames, _ = _clip(10**6 + seed * 1000 + i, size)
+        clip, _ = _clip(NEGATIVE_SEED_BASE + seed * CLIP_SEEDS_PER_RUN + i, size, fps, frames)
         if i % 2:  # every other clip carries a watermark of a key never checked
-            frames = wm.embed_watermark(frames, f"other-{i}", i)
-        frames = _roundtrip(frames, 24.0, 23)
-        sums = {g: wm.normalised_mean(frames, g) for g in wm.GRIDS}
-        coefs.append({g: wm.coefficients(total) / gain for g, (total, gain) in sums.items()})
+            clip = wm.embed_watermark(clip, f"other-{i}", i)
+        coefs.append(wm.features(_roundtrip(clip, fps, 23)))
+    coefs = np.stack(coefs)  # (clips, C, 216)
     found = crc_pass = prefix = checks = 0
     ones = 0.0
     start = time.perf_counter()
-    for k in range(n_keys):  # keys outside, clips inside: each key's layout is built once per grid
-        key = f"negative-{seed}-{k}"
-        for coef in coefs:
-            if checks >= total:
-                break
-            checks += 1
-            for grid in wm.GRIDS:
-                bits, _, ok = wm.decode_votes(wm.soft_votes(coef[grid], key, grid))
-                crc_pass += ok
-                found += ok and wm.FALSE_POSITIVE <= 1e-6
-                prefix += np.array_equal(
-                    wm.crc24(bits[: wm.PAYLOAD_BITS])[:8], bits[wm.PAYLOAD_BITS : wm.PAYLOAD_BITS + 8]
-                )
-                ones += bits.mean()
+    for k in range(n_keys):  # keys outside, clips inside: each key's layout is built once
+        rows = min(n_clips, total - checks)
+        if rows <= 0:
+            break
+        result = wm.decode(coefs[:rows], f"negative-{seed}-{k}")  # (rows, C, S) variants
+        checks += rows
+        crc_pass += int(result.crc_ok.sum())
+        found += int((result.crc_ok & (wm.FALSE_POSITIVE <= 1e-6)).any(axis=(1, 2)).sum())
+        bits = result.bits.reshape(-1, coding.CODE_BITS)  # every variant's decoded word
+        crc8 = coding.crc32_rows(bits[:, : coding.PAYLOAD_BITS])[:, :8]
+        prefix += int((crc8 == bits[:, coding.PAYLOAD_BITS : coding.PAYLOAD_BITS + 8]).all(axis=1).sum())
+        ones += float(bits.mean()) * rows
     return {
         "checks": checks,
         "clips": n_clips,
@@ -160,7 +171,8 @@ def _negatives(total: int, size: int, seed: int) -> dict:
         "found": found,
         "crc_pass": crc_pass,
         "prefix": prefix,
-        "ones": ones / (checks * len(wm.GRIDS)),
+        "prefix_words": checks * wm.VARIANTS,
+        "ones": ones / max(checks, 1),
         "seconds": time.perf_counter() - start,
     }
 
@@ -177,7 +189,7 @@ def _tamper(count: int, seed: int) -> dict:
     from tenku.provenance.manifest import build_manifest, read_manifest, sign_file
 
     rng = np.random.default_rng(seed)
-    frames, _ = _clip(seed, 256)
+    frames, _ = _clip(seed, 256, 24.0, 48)
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         ident = load_or_create_identity(d / "identity")
@@ -214,47 +226,67 @@ def _tamper(count: int, seed: int) -> dict:
     }
 
 
-def run(args) -> int:
+def _print_robustness(size: int, r: dict, clips: int) -> None:
+    import collections
+
     import numpy as np
+
+    styles = ", ".join(f"{n} {s}" for s, n in sorted(collections.Counter(r["styles"]).items()))
+    print(
+        f"\n{size}x{size}, {clips} clips ({styles}): PSNR mean {np.mean(r['psnr']):.2f} dB "
+        f"(min {np.min(r['psnr']):.2f}), embedding {np.mean(r['ms']):.2f} ms/frame"
+    )
+    print(
+        f"  {'attack':<12} {'payload bits':>13} {'min clip':>9} {'coded bits':>11} {'identified':>11}  missed"
+    )
+    for name in ATTACKS:
+        a = r["acc"][name]
+        print(
+            f"  {name:<12} {100 * np.mean(a):>12.2f}% {100 * np.min(a):>8.1f}% "
+            f"{100 * np.mean(r['coded'][name]):>10.2f}% {clips - len(r['missed'][name]):>6}/{clips}"
+            f"  {' '.join(r['missed'][name])}"
+        )
+
+
+def run(args) -> int:
     import torch
 
     from tenku.provenance import watermark as wm
 
     torch.set_num_threads(1)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print("tenku bench provenance  (2 s clips, 24 fps; watermark written at CRF 18, then attacked)")
-    for size in sizes:
-        r = _robustness(size, args.clips, args.seed)
+    if not sizes or min(sizes) < wm.GRID:
+        raise ValueError(f"--sizes must list sizes of at least {wm.GRID}, got {args.sizes!r}")
+    if args.frames < 4 or args.fps <= 0:
+        raise ValueError(f"need --frames >= 4 and --fps > 0, got {args.frames} and {args.fps}")
+    print(
+        f"tenku bench provenance  ({args.frames} frames at {args.fps:g} fps; watermark written at CRF 18, "
+        f"then attacked; scheme {wm.SCHEME})"
+    )
+    for size in sizes if args.clips > 0 else []:
+        _print_robustness(size, _robustness(size, args.clips, args.fps, args.frames, args.seed), args.clips)
+    if args.negatives > 0:
+        neg = _negatives(args.negatives, min(sizes), args.fps, args.frames, args.seed)
         print(
-            f"\n{size}x{size} {r['source']} clips: {args.clips}, grid {wm.grid_for(size, size)}, "
-            f"PSNR mean {np.mean(r['psnr']):.2f} dB (min {np.min(r['psnr']):.2f}), "
-            f"embedding {np.mean(r['ms']):.2f} ms/frame"
+            f"\nfalse positives: {neg['found']} of {neg['checks']} checks ({neg['clips']} clips at {min(sizes)}px "
+            f"x {neg['keys']} random keys, half carrying other keys' marks; {wm.VARIANTS} variants each; "
+            f"{neg['seconds']:.1f} s)"
         )
-        print(f"  {'attack':<12} {'payload bits':>13} {'min clip':>9} {'coded bits':>11} {'identified':>11}")
-        for name in ATTACKS:
-            a = r["acc"][name]
-            print(
-                f"  {name:<12} {100 * np.mean(a):>12.2f}% {100 * np.min(a):>8.1f}% "
-                f"{100 * np.mean(r['coded'][name]):>10.2f}% {r['hits'][name]:>6}/{args.clips}"
-            )
-    neg = _negatives(args.negatives, min(sizes), args.seed)
-    grids = len(wm.GRIDS)
-    print(
-        f"\nfalse positives: {neg['found']} of {neg['checks']} checks ({neg['clips']} clips at {min(sizes)}px "
-        f"x {neg['keys']} random keys, half carrying other keys' marks; both grids each; {neg['seconds']:.1f} s)"
-    )
-    print(
-        f"  analytic bound per check: {wm.FALSE_POSITIVE:.2e} (CRC-24 on a uniform decoded word x {grids} grids); "
-        f"expected over {neg['checks']}: {neg['checks'] * wm.FALSE_POSITIVE:.2g}; CRC passes: {neg['crc_pass']}"
-    )
-    print(
-        f"  uniformity: CRC-8 prefix matches {neg['prefix']} (expected {neg['checks'] * grids / 256:.1f}), "
-        f"decoded bits that are 1: {100 * neg['ones']:.2f}% (expected 50%)"
-    )
-    t = _tamper(args.tamper, args.seed)
-    print(
-        f"\nC2PA: clean signed file reads {t['clean']}; {t['invalid']} of {t['count']} single-byte mdat changes "
-        f"read Invalid; decoded frames identical before/after signing: {t['identical']}; "
-        f"signing {t['sign_ms']:.0f} ms (offline, no timestamp authority)"
-    )
+        print(
+            f"  analytic bound per check: {wm.FALSE_POSITIVE:.2e} (CRC-32 on a uniform decoded word x "
+            f"{wm.VARIANTS} variants); expected over {neg['checks']}: {neg['checks'] * wm.FALSE_POSITIVE:.2g}; "
+            f"CRC passes: {neg['crc_pass']}"
+        )
+        print(
+            f"  uniformity: CRC-8 prefix matches {neg['prefix']} of {neg['prefix_words']} words "
+            f"(expected {neg['prefix_words'] / 256:.1f}), decoded bits that are 1: {100 * neg['ones']:.2f}% "
+            f"(expected 50%)"
+        )
+    if args.tamper > 0:
+        t = _tamper(args.tamper, args.seed)
+        print(
+            f"\nC2PA: clean signed file reads {t['clean']}; {t['invalid']} of {t['count']} single-byte mdat changes "
+            f"read Invalid; decoded frames identical before/after signing: {t['identical']}; "
+            f"signing {t['sign_ms']:.0f} ms (offline, no timestamp authority)"
+        )
     return 0

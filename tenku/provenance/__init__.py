@@ -2,7 +2,8 @@
 
 - `write_provenanced_mp4` / `write_provenanced_png` / `write_provenanced`: the last step of every
   file tenku writes (see writer.py); `ProvenanceConfig` turns parts on and off.
-- `embed_watermark` / `detect_watermark`: the keyed spread-spectrum watermark (watermark.py).
+- `embed_watermark` / `detect_watermark`: the keyed dither-modulation watermark (watermark.py;
+  its channel code, CRC-32 + convolutional code + Viterbi, in coding.py).
 - `verify_file`: manifest state + watermark -> `Verdict` (verify.py), behind `tenku verify`.
 - Signing identity: a local CA + leaf created on first use (identity.py); see docs/provenance.md.
 """

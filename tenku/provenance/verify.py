@@ -42,7 +42,8 @@ class Verdict:
                 "payload": None if wm.payload is None else f"0x{wm.payload:08x}",
                 "score": wm.score,
                 "false_positive": wm.false_positive,
-                "grid": wm.grid,
+                "channel": wm.channel,
+                "step": wm.step,
             },
             "text": self.text,
         }

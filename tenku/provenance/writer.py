@@ -24,7 +24,15 @@ from tenku.io import atomic_path, check_frames, write_mp4, write_png
 from tenku.provenance import manifest as c2pa_manifest
 from tenku.provenance.identity import load_or_create_identity
 from tenku.provenance.visible import add_visible_mark
-from tenku.provenance.watermark import CODED_BITS, PSNR_DB, SCHEME, embed_watermark, grid_for, make_payload
+from tenku.provenance.watermark import (
+    CODED_BITS,
+    GRID,
+    PSNR_DB,
+    SCHEME,
+    can_embed,
+    embed_watermark,
+    make_payload,
+)
 
 DEFAULT_KEY = "tenku-public-v1"  # public so anyone can check a file; set your own to keep it private
 log = logging.getLogger("tenku.provenance")
@@ -64,9 +72,9 @@ def _mark(frames: np.ndarray, fps: float, config: ProvenanceConfig) -> tuple[np.
     if config.visible_mark:
         frames = add_visible_mark(frames, fps)
     _, h, w, _ = frames.shape
-    if grid_for(h, w) is None:
+    if not can_embed(h, w):
         log.warning("frames of %dx%d are too small for the invisible watermark; signing without it", w, h)
-        return frames, {"embedded": False, "reason": f"{w}x{h} is below the 64-pixel minimum"}
+        return frames, {"embedded": False, "reason": f"{w}x{h} is below the {GRID}-pixel minimum"}
     payload = make_payload()
     frames = embed_watermark(frames, config.key, payload, psnr_db=config.psnr_db)
     return frames, {
