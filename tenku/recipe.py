@@ -8,13 +8,19 @@ A recipe is a list of stages, each a `TrainConfig` run or a latent cache in its 
 under the recipe directory. Every training stage resumes from its latest checkpoint (exactly, see
 `tenku.train`), a finished stage is skipped, and a cache is rebuilt only if it never finished,
 so the same command continues a run stopped anywhere, across days and machines (carry the
-recipe directory). The last step exports the DiT run (with the VAE it was trained on) as an
-inference checkpoint.
+recipe directory). The last step exports the last DiT run as an inference checkpoint, with the
+VAE it was trained on or the recipe's `ship_vae` stage (a decoder fine-tuned on the frozen
+encoder, so the DiT's latent space is unchanged).
 
-Sizes are chosen for learning per CPU-second on a 2-core machine: the VAE trains on short 9-frame
-clips (it is convolutional and causal, so it runs on 17 frames and more at inference); the DiT
-trains from cached latents (the VAE encode costs more than a DiT step here) of 64x64 and 96x64
-clips of 17 frames (2 s at 8 fps), 320 and 480 tokens.
+tenku-tiny, sized for learning per CPU-second on a 2-core machine:
+1. vae: the causal VAE on short 9-frame clips (64x64, 96x64) and images, 4,000 steps of 8 clips
+   (it is convolutional and causal, so it runs on 17 frames and more at inference);
+2. cache: 24,576 world clips of 17 frames (2 s at 8 fps) at 64x64 and 96x64 encoded once, with
+   their caption states (the VAE encode costs more than a DiT step here);
+3. dit: the DiT on the cached latents, 320 and 480 tokens, 24,000 steps of 16 clips, bf16 where
+   the CPU has it natively;
+4. vae-decoder: the decoder fine-tuned on 17-frame clips with the encoder frozen, 8,000 steps;
+   independent of stage 3, so it can run beside it on another core.
 """
 
 from __future__ import annotations
@@ -79,7 +85,18 @@ def _tiny() -> Recipe:
         sample_every=2000,
         data_config=DataConfig(buckets=buckets),
     )
-    return Recipe(name="tenku-tiny", stages=(vae, cache, dit))
+    decoder = dataclasses.replace(
+        vae,
+        out="vae-decoder",
+        init="vae",  # the encoder (so the latent space the DiT learned) stays exactly as trained
+        freeze_encoder=True,
+        steps=8000,
+        lr=3e-4,
+        warmup=100,
+        seed=1,
+        data_config=DataConfig(buckets=((17, 64, 64), (17, 64, 96))),  # what the decoder decodes at inference
+    )
+    return Recipe(name="tenku-tiny", stages=(vae, cache, dit, decoder), ship_vae="vae-decoder")
 
 
 RECIPES = {"tenku-tiny": _tiny}
