@@ -44,6 +44,26 @@ def tiny_generator_factory(checkpoint: Path, *, shared: bool = True):
     return factory
 
 
+class GatedGenerator:
+    """A generator whose jobs wait for `release()`: lets a test see jobs still active however fast
+    the machine is. Everything else is the wrapped generator's."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.gate = threading.Event()
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def generate(self, request, **kwargs):
+        if not self.gate.wait(120):
+            raise TimeoutError("the test never released its gated generator")
+        return self.inner.generate(request, **kwargs)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
 @contextlib.contextmanager
 def running_server(config: ServerConfig, **kwargs) -> Iterator[tuple[str, object]]:
     """Run create_app(config, **kwargs) under uvicorn in a thread; yields (base URL, app)."""
