@@ -41,7 +41,7 @@ from tenku.bench.motion import (
     pair_collisions,
     segments,
 )
-from tenku.bench.parse import AREA_FACTOR, ParsedVideo, Track
+from tenku.bench.parse import AREA_FACTOR, MIN_AREA_FRACTION, ParsedVideo, Track
 from tenku.world import ALL_SIZES, ALL_SPEEDS, BOUNCINESS, DIRECTIONS, GRAVITY
 from tenku.world.styles import pixel_block
 
@@ -62,6 +62,10 @@ RELATION_MARGIN = 0.3  # world units objects must be apart for a left/right/abov
 BACKGROUND_STYLES = ("flat", "watercolor", "documentary", "pixel")  # styles that keep backgrounds
 CONSISTENT_AREA = 2.0  # a subject's visible area stays within this factor of its median
 ZOOM_CAMERAS = ("zoom-in", "zoom-out")
+# Areas as multiples of the parser's smallest detection (`parse.MIN_AREA_FRACTION`, 2 pixels at
+# least) that an object shows in the ground truth:
+SEEN_AREA = 1.5  # where a video must show it (smaller, shrunk or hidden to a speck, it is not asked)
+SPECK_AREA = 3.0  # where its track may end (the parser loses a speck this small) and relations are judged
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +78,19 @@ class Context:
     def track(self, n: int) -> Track | None:
         k = self.match[n]
         return None if k is None else self.parsed.tracks[k]
+
+    def shown(self, n: int, *, area: float = SEEN_AREA) -> np.ndarray:
+        """(T,) frames where the ground truth shows object n (visible fraction above 0.1) at
+        least `area` times the parser's smallest detection."""
+        st = self.item.state
+        p = self.parsed
+        smallest = max(2.0, MIN_AREA_FRACTION * p.width * p.height)
+        return (st.visible_fraction[:, n] > 0.1) & (st.masks[:, n].sum((1, 2)) >= area * smallest)
+
+    def seen(self, n: int) -> bool:
+        """The ground truth shows object n in enough frames from `start` to count it."""
+        need = max(2, math.ceil(MIN_TRACK_FRAMES * self.parsed.frames))
+        return int(self.shown(n)[self.start :].sum()) >= need
 
     def world(self, track: Track, *, camera: bool = True) -> np.ndarray:
         """(T, 2) world positions of a track (NaN where absent)."""
@@ -131,13 +148,16 @@ def associate(item: Item, parsed: ParsedVideo) -> tuple[int | None, ...]:
 
 
 def check_color(ctx: Context) -> list[float]:
-    return [float(k is not None) for k in ctx.match]
+    """Each object the ground truth shows (`Context.seen`) has a track of its colour."""
+    return [float(k is not None) for n, k in enumerate(ctx.match) if ctx.seen(n)]
 
 
 def check_shape(ctx: Context) -> list[float]:
     out = []
     for n, obj in enumerate(ctx.item.spec.objects):
         tr = ctx.track(n)
+        if not ctx.seen(n):
+            continue
         if tr is None:
             out.append(0.0)
         elif tr.shape is not None:
@@ -151,7 +171,7 @@ def check_size(ctx: Context) -> list[float]:
     out = []
     for n, obj in enumerate(ctx.item.spec.objects):
         tr = ctx.track(n)
-        if obj.motion in ("growing", "shrinking"):
+        if obj.motion in ("growing", "shrinking") or not ctx.seen(n):
             continue
         if tr is None:
             out.append(0.0)
@@ -163,32 +183,39 @@ def check_size(ctx: Context) -> list[float]:
 
 def _counted(ctx: Context) -> list[Track]:
     """Tracks long enough and large enough to be objects (not specks: a median detection area
-    under MIN_TRACK_AREA of the smallest area the item's smallest requested size can take)."""
+    under MIN_TRACK_AREA of the smallest area an object the ground truth shows takes: its
+    median visible area, and at most the smallest area the item's smallest size can take)."""
     need = max(2, math.ceil(MIN_TRACK_FRAMES * ctx.parsed.frames))
     size = min(ALL_SIZES[o.size] for o in ctx.item.spec.objects)
-    smallest = MIN_TRACK_AREA * min(AREA_FACTOR.values()) * (size * ctx.parsed.px_per_unit) ** 2
+    smallest = min(AREA_FACTOR.values()) * (size * ctx.parsed.px_per_unit) ** 2
+    for n in range(len(ctx.item.spec.objects)):
+        shown = ctx.shown(n)
+        if ctx.seen(n):
+            smallest = min(smallest, float(np.median(ctx.item.state.masks[shown, n].sum((1, 2)))))
     return [
         tr
         for tr in ctx.parsed.tracks
-        if tr.present[ctx.start :].sum() >= need and np.median(tr.area[tr.present]) >= smallest
+        if tr.present[ctx.start :].sum() >= need
+        and np.median(tr.area[tr.present]) >= MIN_TRACK_AREA * smallest
     ]
 
 
 def check_count(ctx: Context) -> list[float]:
-    need = max(2, math.ceil(MIN_TRACK_FRAMES * ctx.parsed.frames))
-    seen = (ctx.item.state.visible_fraction[ctx.start :] > 0.1).sum(0) >= need  # (N,)
-    return [float(len(_counted(ctx)) == int(seen.sum()))]
+    seen = sum(ctx.seen(n) for n in range(len(ctx.item.spec.objects)))
+    return [float(len(_counted(ctx)) == seen)]
 
 
 def _explained(ctx: Context, tr: Track, t: int, step: int, others: list[Track]) -> bool:
     """A track may start (step -1) or end (step +1) at frame t at the frame's edge, by an
-    occluder, by a twin, or where its object is (nearly) gone in the ground truth at t + step
-    (shrunk to nothing, outside the view: the spec leaves such times to the world)."""
+    occluder, by a twin, or where the ground truth (nearly) hides its object at t + step (under
+    half visible, or under SPECK_AREA: `Context.shown`; shrunk to a speck, outside the view:
+    the spec leaves such times to the world)."""
     if tr.at_edge[t] or tr.near_occluder[t]:
         return True
     k = next(i for i, o in enumerate(ctx.parsed.tracks) if o is tr)
     if k in ctx.match and 0 <= t + step < ctx.parsed.frames:
-        if ctx.item.state.visible_fraction[t + step, ctx.match.index(k)] < 0.5:
+        n = ctx.match.index(k)
+        if ctx.item.state.visible_fraction[t + step, n] < 0.5 or not ctx.shown(n, area=SPECK_AREA)[t + step]:
             return True
     radius = math.sqrt(max(tr.area[t], 1.0))
     for o in others:
@@ -225,7 +252,8 @@ def _relation(a: np.ndarray, b: np.ndarray, ra: float, rb: float) -> tuple[int, 
 
 
 def check_relations(ctx: Context) -> list[float]:
-    """Left/right/above/below of each pair at the first and last scored frames both show."""
+    """Left/right/above/below of each pair at the first and last scored frames the ground truth
+    shows both (over half visible and at least SPECK_AREA)."""
     st = ctx.item.state
     out = []
     n_obj = len(ctx.item.spec.objects)
@@ -233,6 +261,7 @@ def check_relations(ctx: Context) -> list[float]:
         for j in range(i + 1, n_obj):
             ti, tj = ctx.track(i), ctx.track(j)
             vis = (st.visible_fraction[:, i] > 0.5) & (st.visible_fraction[:, j] > 0.5)
+            vis &= ctx.shown(i, area=SPECK_AREA) & ctx.shown(j, area=SPECK_AREA)
             vis[: ctx.start] = False
             frames = np.nonzero(vis)[0]
             if len(frames) == 0:

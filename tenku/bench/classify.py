@@ -11,15 +11,23 @@ rather than hard-coding it:
 - `StyleModel`: a nearest-centroid classifier over cheap image statistics (palette size,
   saturation, luma, fine texture, scan lines, blockiness, vignette, temporal noise, sky and floor
   colours) that names the (style, background) of each frame.
+- `soft_mask`: an object's coverage per pixel from colour (each pixel's colour projected on the
+  line from the surrounding background's colour to the object's), which keeps the sub-pixel
+  information of anti-aliased edges and includes outlines and soft edges a style draws.
+- extents: per style, how far (pixels) a soft mask reaches beyond the shape's own edge (a pencil
+  outline lies across it, a glow or a watercolour's soft rim around it), fitted as the offset
+  of the shape's template that best matches the soft masks of rendered objects.
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
-both; it is deterministic and takes a few seconds, and `classifiers()` fits once per process.
+all three; it is deterministic and takes under a minute; `classifiers()` loads the shipped fit
+(or fits once per process without it).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +35,19 @@ from pathlib import Path
 import numpy as np
 
 from tenku.world import BACKGROUNDS, COLORS, STYLES, render, sample_spec
+from tenku.world.shapes import shape_sdf
 
 COLOR_NAMES = tuple(COLORS)  # class 2 + k is COLOR_NAMES[k]
 BACKGROUND_CLASS, OCCLUDER_CLASS, FIRST_COLOR_CLASS = 0, 1, 2
 BINS = 32  # quantisation levels per RGB channel of the pixel tables
-FIT_SCENES = 3  # scenes per (style, background) and size used to fit
+FIT_SCENES = 24  # scenes per (style, background) and size used to fit
 FIT_SIZES = ((64, 64), (128, 96))  # (width, height) of the fitting renders
 FIT_FPS = 4.0
 OBJECT_WEIGHT = 3.0  # votes of an object pixel relative to a background pixel
+SOFT_REACH = 2  # pixels beyond a detection's mask its soft mask may reach (outlines, soft edges)
+SOFT_BACKGROUND = 3  # pixels from the mask beyond which a crop's pixels give its background colour
+EXTENT_STEPS = np.arange(-1.0, 1.51, 0.1)  # offsets (pixels) tried when fitting a style's extent
+EXTENT_SAMPLES = 400  # objects per style used to fit its extent
 STYLE_FEATURES = 16
 SPREAD_FLOOR = 0.05  # per-class feature spread is at least this fraction of the overall spread
 # Fitted with `tenku bench world --fit-parser` (fit_classifiers(0)); shipped with the package.
@@ -56,6 +69,39 @@ class PixelTables:
         if style not in self.tables:
             raise ValueError(f"style must be one of {sorted(self.tables)}, got {style!r}")
         return self.tables[style][_quantise(frames)]
+
+
+def soft_mask(crop: np.ndarray, crop_classes: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Object coverage (h, w) float32 in [0, 1] of a crop (h, w, 3) uint8 of one frame around a
+    detection whose pixels are `mask` (h, w) bool (crop_classes: the crop's class map): each
+    pixel's colour projected on the line from the background's colour (the median of background
+    pixels farther than SOFT_BACKGROUND from the mask) to the object's (the median of the mask's
+    inner pixels), within SOFT_REACH pixels of the mask and off other objects' pixels. The mask
+    itself where the crop shows no background."""
+    from scipy import ndimage
+
+    x = crop.astype(np.float32)
+    inner = ndimage.binary_erosion(mask)
+    obj = np.median(x[inner if inner.sum() >= 2 else mask], axis=0)
+    bg_px = (crop_classes == BACKGROUND_CLASS) & ~ndimage.binary_dilation(mask, iterations=SOFT_BACKGROUND)
+    if bg_px.sum() < 3:
+        return mask.astype(np.float32)
+    bg = np.median(x[bg_px], axis=0)
+    v = obj - bg
+    if float(v @ v) < 1.0:
+        return mask.astype(np.float32)
+    alpha = np.clip((x - bg) @ v / float(v @ v), 0.0, 1.0)
+    alpha = np.maximum(alpha, mask)  # a pixel the tables read as the object's colour is the object's
+    reach = ndimage.binary_dilation(mask, iterations=SOFT_REACH)
+    other = (crop_classes >= FIRST_COLOR_CLASS) & ~mask
+    return (alpha * (reach & ~other)).astype(np.float32)
+
+
+def coverage(shape: str, dx: np.ndarray, dy: np.ndarray, radius, angle, extent: float) -> np.ndarray:
+    """Template coverage in [0, 1] of a shape (radius pixels, angle radians) at pixel offsets
+    (dx right, dy up) from its centre, reaching `extent` pixels beyond the shape's edge, with a
+    one-pixel linear rim."""
+    return np.clip(0.5 + extent - shape_sdf(shape, dx, dy, radius, angle), 0.0, 1.0)
 
 
 def style_features(frames: np.ndarray) -> np.ndarray:
@@ -127,10 +173,17 @@ class StyleModel:
 class Classifiers:
     pixels: PixelTables
     style: StyleModel
+    extents: dict[str, float]  # style -> pixels a soft mask reaches beyond the shape's edge
+    # style -> (C, C): of the colour pixels within SOFT_REACH of an object of colour i (rows),
+    # the fraction read as colour j: the hues a style's rims and outlines take on
+    rims: dict[str, np.ndarray]
+    occluder_rims: dict[
+        str, np.ndarray
+    ]  # style -> (C,): fraction of pixels by an occluder read as each colour
 
 
 def _fit_scenes(seed: int):
-    """Yield (style, background, frames, class map (T, H, W)) of the fitting renders."""
+    """Yield (style, background, render, class map (T, H, W)) of the fitting renders."""
     k = 0
     for style in STYLES:
         for background in BACKGROUNDS:
@@ -153,7 +206,50 @@ def _fit_scenes(seed: int):
                         classes[diff] = OCCLUDER_CLASS
                     for n, obj in enumerate(spec.objects):
                         classes[out.state.masks[:, n]] = FIRST_COLOR_CLASS + COLOR_NAMES.index(obj.color)
-                    yield style, background, out.frames, classes
+                    yield style, background, out, classes
+
+
+def _extent_ious(out, table: np.ndarray) -> list[np.ndarray]:
+    """IoU (len(EXTENT_STEPS),) of each offset's template with the soft mask, per object and
+    frame of a render that is whole, in view, at least 3 pixels in radius and clear of others."""
+    from scipy import ndimage
+
+    st = out.state
+    t_len, n_obj, h, w = st.masks.shape
+    classes = table[_quantise(out.frames)]
+    pad = SOFT_REACH + SOFT_BACKGROUND + 1
+    res = []
+    for t in range(0, t_len, 2):
+        for n, obj in enumerate(out.spec.objects):
+            x0, y0, x1, y1 = st.bbox_px[t, n]
+            r = (x1 - x0) / 2
+            if (
+                st.visible_fraction[t, n] < 0.98
+                or r < 3
+                or x0 < pad
+                or y0 < pad
+                or x1 > w - pad
+                or y1 > h - pad
+            ):
+                continue
+            others = np.delete(st.masks[t], n, axis=0).any(0)
+            ya, yb, xa, xb = int(y0) - pad, int(math.ceil(y1)) + pad, int(x0) - pad, int(math.ceil(x1)) + pad
+            if others[ya:yb, xa:xb].any():
+                continue
+            cls = classes[t, ya:yb, xa:xb]
+            mine = cls == FIRST_COLOR_CLASS + COLOR_NAMES.index(obj.color)
+            mask = mine & ndimage.binary_dilation(st.masks[t, n, ya:yb, xa:xb], iterations=1)
+            if mask.sum() < 4:
+                continue
+            soft = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask)
+            cx, cy = st.centroid_px[t, n]
+            dx = (np.arange(xa, xb) + 0.5 - cx)[None, None, :]
+            dy = -(np.arange(ya, yb) + 0.5 - cy)[None, :, None]
+            cov = coverage(obj.shape, dx, dy, r, st.angle[t, n], EXTENT_STEPS[:, None, None])  # (E, h, w)
+            inter = np.minimum(cov, soft[None]).sum((1, 2))
+            union = np.maximum(cov, soft[None]).sum((1, 2))
+            res.append(inter / np.maximum(union, 1e-6))
+    return res
 
 
 def _table(votes: np.ndarray) -> np.ndarray:
@@ -168,18 +264,69 @@ def _table(votes: np.ndarray) -> np.ndarray:
     return best[nearest.reshape(-1)]
 
 
+def _rim_counts(out, gt: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Colour classes the tables read around objects and occluders of a render: counts (C, C)
+    of pixels of each colour (columns) within SOFT_REACH of an object of each colour (rows), away
+    from other objects and occluders; and counts (C + 1,) of each colour within SOFT_REACH of an
+    occluder, away from objects, the last entry every pixel there."""
+    from scipy import ndimage
+
+    st = out.state
+    n_col = len(COLOR_NAMES)
+    pred = table[_quantise(out.frames[::2])]  # (T', H, W)
+    masks = st.masks[::2]  # (T', N, H, W)
+    occ = gt[::2] == OCCLUDER_CLASS
+    grow = np.ones((1, 3, 3), dtype=bool)
+    zones = [
+        ndimage.binary_dilation(masks[:, n], structure=grow, iterations=SOFT_REACH)
+        for n in range(masks.shape[1])
+    ]
+    objects = np.zeros(occ.shape, dtype=bool)
+    for z in zones:
+        objects |= z
+    counts = np.zeros((n_col, n_col))
+    for n, obj in enumerate(out.spec.objects):
+        others = np.zeros(occ.shape, dtype=bool)
+        for j, z in enumerate(zones):
+            if j != n:
+                others |= z
+        here = pred[zones[n] & ~others & ~occ]
+        counts[COLOR_NAMES.index(obj.color)] += np.bincount(here, minlength=FIRST_COLOR_CLASS + n_col)[
+            FIRST_COLOR_CLASS:
+        ]
+    around = ndimage.binary_dilation(occ, structure=grow, iterations=SOFT_REACH) & ~objects
+    here = pred[around]
+    occ_counts = np.append(
+        np.bincount(here, minlength=FIRST_COLOR_CLASS + n_col)[FIRST_COLOR_CLASS:], len(here)
+    )
+    return counts, occ_counts
+
+
 def fit_classifiers(seed: int = 0) -> Classifiers:
-    """Fit the pixel tables and the style model on renders (deterministic in `seed`)."""
+    """Fit the pixel tables, the style model and the styles' extents on renders (deterministic
+    in `seed`)."""
     n_classes = FIRST_COLOR_CLASS + len(COLOR_NAMES)
     votes = {s: np.zeros((BINS**3, n_classes), dtype=np.float64) for s in STYLES}
     feats: dict[tuple[str, str], list[np.ndarray]] = {}
-    for style, background, frames, classes in _fit_scenes(seed):
-        codes = _quantise(frames).reshape(-1)
+    for style, background, out, classes in _fit_scenes(seed):
+        codes = _quantise(out.frames).reshape(-1)
         cls = classes.reshape(-1)
         weight = np.where(cls >= FIRST_COLOR_CLASS, OBJECT_WEIGHT, 1.0)
         np.add.at(votes[style], (codes, cls), weight)
-        feats.setdefault((style, background), []).append(style_features(frames))
+        feats.setdefault((style, background), []).append(style_features(out.frames))
     tables = {s: _table(v) for s, v in votes.items()}
+    ious: dict[str, list[np.ndarray]] = {s: [] for s in STYLES}
+    rim = {s: np.zeros((len(COLOR_NAMES), len(COLOR_NAMES))) for s in STYLES}
+    occ_rim = {s: np.zeros(len(COLOR_NAMES) + 1) for s in STYLES}
+    for style, _, out, classes in _fit_scenes(seed):
+        if len(ious[style]) < EXTENT_SAMPLES:
+            ious[style].extend(_extent_ious(out, tables[style]))
+        counts, occ_counts = _rim_counts(out, classes, tables[style])
+        rim[style] += counts
+        occ_rim[style] += occ_counts
+    extents = {
+        s: round(float(EXTENT_STEPS[np.mean(v, axis=0).argmax()]), 2) if v else 0.0 for s, v in ious.items()
+    }
     labels = tuple(feats)
     allf = np.concatenate([np.concatenate(v) for v in feats.values()])
     floor = SPREAD_FLOOR * (allf.std(0) + 1e-6)
@@ -188,6 +335,9 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
     return Classifiers(
         pixels=PixelTables(tables=tables),
         style=StyleModel(labels=labels, mean=mean.astype(np.float32), spread=spread.astype(np.float32)),
+        extents=extents,
+        rims={s: (r / np.maximum(r.sum(1, keepdims=True), 1.0)).astype(np.float32) for s, r in rim.items()},
+        occluder_rims={s: (o[:-1] / max(o[-1], 1.0)).astype(np.float32) for s, o in occ_rim.items()},
     )
 
 
@@ -199,6 +349,9 @@ def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
 
     tensors = {f"table.{s}": t for s, t in models.pixels.tables.items()}
     tensors |= {"style.mean": models.style.mean, "style.spread": models.style.spread}
+    tensors |= {f"extent.{s}": np.array([e], dtype=np.float32) for s, e in models.extents.items()}
+    tensors |= {f"rims.{s}": r for s, r in models.rims.items()}
+    tensors |= {f"occluder_rims.{s}": r for s, r in models.occluder_rims.items()}
     meta = {"labels": json.dumps(models.style.labels), "bins": str(BINS)}
     with atomic_path(path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=meta)
@@ -215,9 +368,18 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
             raise ValueError(f"{path}: tables have {meta['bins']} bins per channel, this code reads {BINS}")
         tensors = {k: f.get_tensor(k) for k in f.keys()}
     tables = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("table.")}
+    extents = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("extent.")}
+    rims = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("rims.")}
+    occ = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("occluder_rims.")}
+    if not set(tables) == set(extents) == set(rims) == set(occ):
+        raise ValueError(
+            f"{path}: written by an older fit (no style extents or rims); refit with --fit-parser"
+        )
     labels = tuple(tuple(x) for x in json.loads(meta["labels"]))
     style = StyleModel(labels=labels, mean=tensors["style.mean"], spread=tensors["style.spread"])
-    return Classifiers(pixels=PixelTables(tables=tables), style=style)
+    return Classifiers(
+        pixels=PixelTables(tables=tables), style=style, extents=extents, rims=rims, occluder_rims=occ
+    )
 
 
 @functools.cache

@@ -28,9 +28,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tenku.bench.camera import OCCLUDER_MIN_FRACTION, estimate_camera
-from tenku.bench.classify import COLOR_NAMES, FIRST_COLOR_CLASS, OCCLUDER_CLASS, classifiers
+from tenku.bench.classify import (
+    COLOR_NAMES,
+    FIRST_COLOR_CLASS,
+    OCCLUDER_CLASS,
+    SOFT_BACKGROUND,
+    SOFT_REACH,
+    classifiers,
+    coverage,
+    soft_mask,
+)
 from tenku.world import GRAVITY, SHAPES, WORLD_WIDTH
-from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER, shape_sdf
+from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER
 from tenku.world.styles import pixel_block
 from tenku.world.vocab import FLOOR_VIEW_FRACTION
 
@@ -38,11 +47,13 @@ MIN_AREA_FRACTION = 1.0 / 4096  # detections smaller than this fraction of the f
 SHAPE_MIN_RADIUS = 3.2  # shapes are classified only when the radius spans this many blocks
 FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
 ATTACH_GAP = 2  # pixels between a component and a larger one of another colour that count as attached
+RIM_NEAR = 0.75  # a component with this fraction of its pixels by a larger one may be its rim
 ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
+FIT_RADII = np.array([0.85, 0.92, 1.0, 1.08, 1.16, 1.25])  # radii tried, relative to the area's
 # Area of each shape as a multiple of its circumscribed radius squared.
 AREA_FACTOR = {
     "ball": math.pi,
@@ -66,6 +77,8 @@ class Detection:
     near_occluder: bool  # within a few pixels of occluder pixels
     attached: bool = False  # within ATTACH_GAP pixels of a larger component of another colour
     merged: bool = False  # a piece of a blob split between same-colour tracks (position approximate)
+    soft: np.ndarray | None = None  # coverage per pixel of a crop around the mask (`soft_mask`)
+    soft_origin: tuple[int, int] = (0, 0)  # (x, y) pixels of the crop's top-left corner
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,8 +142,9 @@ class ParsedVideo:
         return np.stack([cx + (xy[..., 0] - self.width / 2) / s, cy - (xy[..., 1] - self.height / 2) / s], -1)
 
 
-def _detections(classes: np.ndarray, min_area: float) -> list[Detection]:
-    """Connected components of each colour class in one frame's class map (H, W)."""
+def _detections(frame: np.ndarray, classes: np.ndarray, min_area: float) -> list[Detection]:
+    """Connected components of each colour class in one frame's class map (H, W), with their
+    soft masks from the frame (H, W, 3)."""
     from scipy import ndimage
 
     h, w = classes.shape
@@ -165,14 +179,31 @@ def _detections(classes: np.ndarray, min_area: float) -> list[Detection]:
                     near_occluder=bool(occ[sl].any()),
                 )
             )
-    return _drop_fringes(out, h, w)
+    return [_with_soft(d, frame, classes) for d in _drop_fringes(out, h, w)]
+
+
+def _with_soft(d: Detection, frame: np.ndarray, classes: np.ndarray) -> Detection:
+    """d with its soft mask over its bounding box padded by the soft mask's reach and the ring
+    that gives the background's colour, from the pixels of its colour (before the closing that
+    joins a component's pieces, which also fills a small ring's hole)."""
+    h, w = classes.shape
+    pad = SOFT_REACH + SOFT_BACKGROUND + 1
+    x0, y0, x1, y1 = d.bbox
+    xa, ya, xb, yb = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    mask = np.zeros((yb - ya, xb - xa), dtype=bool)
+    mask[y0 - ya : y1 - ya, x0 - xa : x1 - xa] = d.mask
+    cls = classes[ya:yb, xa:xb]
+    mask &= cls == FIRST_COLOR_CLASS + COLOR_NAMES.index(d.color)  # its own pixels, holes open
+    soft = soft_mask(frame[ya:yb, xa:xb], cls, mask)
+    return replace(d, soft=soft, soft_origin=(xa, ya))
 
 
 def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
-    """Drop small components that touch a much larger one of another colour: the blended rim
-    of an object read as a neighbouring hue (e.g. red on a sand floor read as orange). Mark the
-    rest that lie within ATTACH_GAP pixels of a larger one of another colour (`attached`): a
-    track attached in most of its frames is a rim or an outline, not an object (`_drop_attached`)."""
+    """Drop components that hug a much larger one of another colour (RIM_NEAR of their pixels
+    within ATTACH_GAP of it): the blended rim of an object read as a neighbouring hue (e.g. red
+    on a sand floor read as orange). Mark the rest that hug a larger one of another colour
+    (`attached`): a track attached in most of its frames is a rim or an outline, not an object
+    (`parse_video`). An object that only touches a larger one is neither."""
     from scipy import ndimage
 
     ids = np.full((h, w), -1)
@@ -181,19 +212,23 @@ def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
         ids[y0:y1, x0:x1][d.mask] = k
     keep = []
     eight = np.ones((3, 3), dtype=bool)
+    g = ATTACH_GAP
     for k, d in enumerate(dets):
         x0, y0, x1, y1 = d.bbox
-        g = ATTACH_GAP
-        xa, ya, xb, yb = max(0, x0 - g), max(0, y0 - g), min(w, x1 + g), min(h, y1 + g)
+        xa, ya, xb, yb = max(0, x0 - 2 * g), max(0, y0 - 2 * g), min(w, x1 + 2 * g), min(h, y1 + 2 * g)
         local = ids[ya:yb, xa:xb]
-        grown = ndimage.binary_dilation(local == k, structure=eight)
-        touching = {int(j) for j in np.unique(local[grown]) if j >= 0 and j != k}
-        if any(dets[j].color != d.color and dets[j].area >= d.area / FRINGE_RATIO for j in touching):
+        mine = local == k
+        near = ndimage.binary_dilation(mine, structure=eight, iterations=g)
+        hug = []  # larger components of another colour that most of d's pixels lie by
+        for j in {int(j) for j in np.unique(local[near]) if j >= 0 and j != k}:
+            if dets[j].color == d.color or dets[j].area <= d.area:
+                continue
+            by = ndimage.binary_dilation(local == j, structure=eight, iterations=g)
+            if (mine & by).sum() >= RIM_NEAR * mine.sum():
+                hug.append(j)
+        if any(dets[j].area >= d.area / FRINGE_RATIO for j in hug):
             continue
-        near = ndimage.binary_dilation(local == k, structure=eight, iterations=g)
-        close = {int(j) for j in np.unique(local[near]) if j >= 0 and j != k}
-        attached = any(dets[j].color != d.color and dets[j].area > d.area for j in close)
-        keep.append(replace(d, attached=attached))
+        keep.append(replace(d, attached=bool(hug)))
     return keep
 
 
@@ -336,33 +371,37 @@ def _kmeans_split(d: Detection, preds: list[_Prediction]) -> list[Detection]:
     return out
 
 
-def _fit_shape(det: Detection) -> dict[str, tuple[float, float]]:
-    """Best soft IoU and radius (pixels) of each shape template on one detection's mask."""
-    pad = 2
-    mask = np.pad(det.mask, pad).astype(np.float32)
-    h, w = mask.shape
-    cx = det.centroid[0] - det.bbox[0] + pad
-    cy = det.centroid[1] - det.bbox[1] + pad
+def _fit_shape(det: Detection, extent: float) -> dict[str, tuple[float, float]]:
+    """Best soft IoU and radius (pixels) of each shape template, reaching `extent` pixels beyond
+    its edge as the style draws it, on one detection's soft mask (its mask where it has none),
+    about the soft mask's centroid, over radius and rotation."""
+    cover = np.pad(det.mask, 2).astype(np.float32) if det.soft is None else det.soft
+    h, w = cover.shape
+    total = float(cover.sum())
+    cx = float((cover.sum(0) * (np.arange(w) + 0.5)).sum()) / total
+    cy = float((cover.sum(1) * (np.arange(h) + 0.5)).sum()) / total
     dx = (np.arange(w) + 0.5 - cx)[None, None, :]  # (1, 1, W)
     dy = -(np.arange(h) + 0.5 - cy)[None, :, None]  # (1, H, 1)
     out = {}
     for shape in SHAPES:
-        r0 = math.sqrt(det.area / AREA_FACTOR[shape])
-        radii = r0 * np.array([0.9, 1.0, 1.1, 1.2])
+        r0 = max(1.0, math.sqrt(total / AREA_FACTOR[shape]) - extent)
+        radii = r0 * FIT_RADII
         period = _PERIOD[shape]
         angles = np.arange(_ANGLES) * period / _ANGLES if period else np.zeros(1)
         rr, aa = np.meshgrid(radii, angles, indexing="ij")
         rr, aa = rr.reshape(-1, 1, 1), aa.reshape(-1, 1, 1)  # (K, 1, 1)
-        cov = np.clip(0.5 - shape_sdf(shape, dx, dy, rr, aa), 0.0, 1.0)  # (K, H, W)
-        inter = np.minimum(cov, mask).sum((1, 2))
-        union = np.maximum(cov, mask).sum((1, 2))
+        cov = coverage(shape, dx, dy, rr, aa, extent)  # (K, H, W)
+        inter = np.minimum(cov, cover).sum((1, 2))
+        union = np.maximum(cov, cover).sum((1, 2))
         iou = inter / np.maximum(union, 1e-6)
         best = int(iou.argmax())
         out[shape] = (float(iou[best]), float(rr.reshape(-1)[best]))
     return out
 
 
-def _track_shape(dets: list[Detection], block: int) -> tuple[str | None, dict[str, float], float]:
+def _track_shape(
+    dets: list[Detection], block: int, extent: float
+) -> tuple[str | None, dict[str, float], float]:
     """Shape (None if too small), mean IoU per shape, and radius (pixels) from clean detections."""
     clean = [d for d in dets if not d.at_edge and not d.near_occluder and not d.merged]
     if not clean:
@@ -370,7 +409,7 @@ def _track_shape(dets: list[Detection], block: int) -> tuple[str | None, dict[st
     areas = np.array([d.area for d in clean])
     keep = [d for d in clean if d.area >= 0.6 * np.median(areas)]  # drop merged-away fragments
     step = max(1, len(keep) // 6)
-    fits = [_fit_shape(d) for d in keep[::step]]
+    fits = [_fit_shape(d, extent) for d in keep[::step]]
     scores = {s: float(np.mean([f[s][0] for f in fits])) for s in SHAPES}
     best = max(scores, key=scores.get)
     radius = float(np.median([f[best][1] for f in fits]))
@@ -395,14 +434,14 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
         sel = np.array([s == name for s in styles])
         classes[sel] = models.pixels.classify(frames[sel], name)
     min_area = max(2.0, MIN_AREA_FRACTION * h * w)
-    per_frame = [_detections(classes[k], min_area) for k in range(t_len)]
+    per_frame = [_detections(frames[k], classes[k], min_area) for k in range(t_len)]
     block = pixel_block(style, w)
     tracks = []
     for tr in _link(per_frame, w, fps):
         dets = [d for d in tr if d is not None]
         if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
             continue  # a rim or an outline of another colour's object
-        shape, scores, radius = _track_shape(dets, block)
+        shape, scores, radius = _track_shape(dets, block, models.extents[style])
         nan2 = np.full(2, np.nan)
         tracks.append(
             Track(
