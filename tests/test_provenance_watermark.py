@@ -13,6 +13,7 @@ from tenku.world.sampler import sample_spec
 
 DOCUMENTARY_SEED = 3  # film grain and a graded look: the hardest style for x264 at CRF 30
 BRIGHT_FLAT_SEED = 12  # flat style on a pale sky: +20 % brightness saturates red and green
+WHITE_PAPER_SEED = 5  # pencil on near-white paper: +20 % brightness turns 92 % of the pixels white
 
 
 def world_clip(seed: int, size: int, frames: int = 48, fps: float = 24.0) -> np.ndarray:
@@ -123,23 +124,54 @@ def test_bright_clip_gets_a_blue_layer_that_survives_brightening(tmp_path):
     assert not luma_only.crc_ok.any()  # luma alone would have lost it
 
 
+def test_white_paper_clip_gets_a_dark_layer_that_survives_brightening(tmp_path):
+    frames = world_clip(WHITE_PAPER_SEED, 128)
+    marked = wm.embed_watermark(frames, "k", 0x0DDBA11)
+    assert wm.psnr(marked, frames) >= wm.PSNR_DB
+    delivered = reencode(marked, tmp_path, 18)
+    plain = wm.detect_watermark(delivered, "k")
+    assert plain.found and plain.payload == 0x0DDBA11 and plain.channel == "luma"
+    brighter = reencode(np.clip(delivered * 1.2, 0, 255).astype(np.uint8), tmp_path, 23)
+    assert not wm.decode(wm.features(brighter), "k").crc_ok.any()  # luma and blue lose it
+    result = wm.detect_watermark(brighter, "k")
+    assert result.found and result.payload == 0x0DDBA11 and result.channel == "dark"
+
+
+def test_erasures_that_hide_payloads_disable_the_dark_channel():
+    assert coding.gf2_rank(coding.generator_matrix()) == coding.CODE_BITS
+    assert coding.one_to_one_without(np.zeros(coding.CODED_BITS, bool))
+    assert not coding.one_to_one_without(np.ones(coding.CODED_BITS, bool))
+    white = np.full((3, 64, 64, 3), 255, np.uint8)  # no pixel counts: every coded bit is erased
+    dark = wm.dark_feature(white)
+    assert not dark.weight.any()
+    assert not wm.decode_dark(dark.value, dark.weight, "k").crc_ok.any()
+    assert not wm.detect_watermark(white, "k").found
+
+
 def test_null_is_calibrated_decoded_words_are_uniform():
     """No watermark of the key: no detections, CRC-8 prefix hits ~ 1/256 of all decoded words."""
     plain = world_clip(5, 64, frames=17, fps=8.0)
     other = wm.embed_watermark(world_clip(6, 64, frames=17, fps=8.0), "someone else", 7)
-    coefs = np.stack([wm.features(plain), wm.features(other)])  # (2, channels, 216)
+    clips = [plain, other]
+    coefs = np.stack([wm.features(c) for c in clips])  # (2, channels, 216)
+    darks = [wm.dark_feature(c) for c in clips]
+    values, weights = np.stack([d.value for d in darks]), np.stack([d.weight for d in darks])
     hits = words = crc_pass = 0
     ones = []
     for k in range(60):
-        result = wm.decode(coefs, f"neg-{k}")
-        bits = result.bits.reshape(-1, coding.CODE_BITS)
-        crc_pass += int(result.crc_ok.sum())
+        band = wm.decode(coefs, f"neg-{k}")
+        dark = wm.decode_dark(values, weights, f"neg-{k}")  # (2, steps)
+        bits = np.concatenate(
+            [band.bits.reshape(-1, coding.CODE_BITS), dark.bits.reshape(-1, coding.CODE_BITS)]
+        )
+        crc_pass += int(band.crc_ok.sum() + dark.crc_ok.sum())
         hits += int((coding.crc32_rows(bits[:, :32])[:, :8] == bits[:, 32:40]).all(axis=1).sum())
         words += len(bits)
         ones.append(bits.mean())
     assert crc_pass == 0
     assert 0.6 * words / 256 < hits < 1.4 * words / 256, (hits, words / 256)
     assert abs(np.mean(ones) - 0.5) < 0.01
+    assert words == 2 * 60 * wm.VARIANTS
     assert wm.FALSE_POSITIVE == pytest.approx(wm.VARIANTS * 2.0**-32) and wm.FALSE_POSITIVE <= 1e-6
 
 

@@ -12,9 +12,10 @@ trimmed (each re-encoded at CRF 23). Reported per attack: bit accuracy of the 32
 bits (after the Viterbi decoder), of the 210 coded bits (hard decisions before decoding), and
 how many clips the detector identified with the right payload.
 Negatives: unwatermarked clips and clips watermarked with other keys, checked against many
-random keys, every variant (channel x step) each (each clip's features are computed once,
-each key's layout once). Besides the detections, the CRC-8 prefix match rate checks that
-decoded words are uniform (expected 1/256 per variant), the basis of the analytic bound.
+random keys, every variant (channel x step, the dark channel's included) each (each clip's
+features are computed once, each key's layout once). Besides the detections, the CRC-8 prefix
+match rate checks that decoded words are uniform (expected 1/256 per variant), the basis of the
+analytic bound.
 `--negatives 0` or `--tamper 0` skips those parts, `--clips 0` the robustness tables.
 """
 
@@ -142,13 +143,17 @@ def _negatives(total: int, size: int, fps: float, frames: int, seed: int) -> dic
 
     n_clips = max(1, min(200, total // 50))
     n_keys = -(-total // n_clips)
-    coefs = []  # per clip: (CHANNELS, 216) band coefficients
+    coefs, dark_values, dark_weights = [], [], []  # per clip: (CHANNELS, 216) band coefficients, dark cells
     for i in range(n_clips):
         clip, _ = _clip(NEGATIVE_SEED_BASE + seed * CLIP_SEEDS_PER_RUN + i, size, fps, frames)
         if i % 2:  # every other clip carries a watermark of a key never checked
             clip = wm.embed_watermark(clip, f"other-{i}", i)
-        coefs.append(wm.features(_roundtrip(clip, fps, 23)))
-    coefs = np.stack(coefs)  # (clips, C, 216)
+        delivered = _roundtrip(clip, fps, 23)
+        coefs.append(wm.features(delivered))
+        dark = wm.dark_feature(delivered)
+        dark_values.append(dark.value)
+        dark_weights.append(dark.weight)
+    coefs, dark_values, dark_weights = np.stack(coefs), np.stack(dark_values), np.stack(dark_weights)
     found = crc_pass = prefix = checks = 0
     ones = 0.0
     start = time.perf_counter()
@@ -156,11 +161,14 @@ def _negatives(total: int, size: int, fps: float, frames: int, seed: int) -> dic
         rows = min(n_clips, total - checks)
         if rows <= 0:
             break
-        result = wm.decode(coefs[:rows], f"negative-{seed}-{k}")  # (rows, C, S) variants
+        key = f"negative-{seed}-{k}"
+        band = wm.decode(coefs[:rows], key)  # (rows, C, S) variants
+        dark = wm.decode_dark(dark_values[:rows], dark_weights[:rows], key)  # (rows, S)
+        crc_ok = np.concatenate([band.crc_ok, dark.crc_ok[:, None]], axis=1)  # (rows, C + 1, S)
         checks += rows
-        crc_pass += int(result.crc_ok.sum())
-        found += int((result.crc_ok & (wm.FALSE_POSITIVE <= 1e-6)).any(axis=(1, 2)).sum())
-        bits = result.bits.reshape(-1, coding.CODE_BITS)  # every variant's decoded word
+        crc_pass += int(crc_ok.sum())
+        found += int((crc_ok & (wm.FALSE_POSITIVE <= 1e-6)).any(axis=(1, 2)).sum())
+        bits = np.concatenate([band.bits, dark.bits[:, None]], axis=1).reshape(-1, coding.CODE_BITS)
         crc8 = coding.crc32_rows(bits[:, : coding.PAYLOAD_BITS])[:, :8]
         prefix += int((crc8 == bits[:, coding.PAYLOAD_BITS : coding.PAYLOAD_BITS + 8]).all(axis=1).sum())
         ones += float(bits.mean()) * rows

@@ -136,3 +136,36 @@ def viterbi(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         info[:, t] = u[state]
         state = prev[state, choice[t, rows, state].astype(np.int64)]
     return info[:, :CODE_BITS].reshape(*lead, CODE_BITS), metric[:, 0].reshape(lead)
+
+
+@functools.lru_cache(maxsize=1)
+def generator_matrix() -> np.ndarray:
+    """(64, 210) 0/1 generator of the convolutional code: conv_encode(info) = info @ G mod 2."""
+    return np.stack([conv_encode(row) for row in np.eye(CODE_BITS, dtype=np.uint8)])
+
+
+def gf2_rank(matrix: np.ndarray) -> int:
+    """Rank over GF(2) of a 0/1 matrix (Gaussian elimination)."""
+    rows = np.asarray(matrix, dtype=np.uint8).copy() & 1
+    rank = 0
+    for col in range(rows.shape[1]):
+        pivots = np.flatnonzero(rows[rank:, col]) + rank
+        if pivots.size == 0:
+            continue
+        rows[[rank, pivots[0]]] = rows[[pivots[0], rank]]
+        below = np.flatnonzero(rows[:, col])
+        below = below[below != rank]
+        rows[below] ^= rows[rank]
+        rank += 1
+        if rank == rows.shape[0]:
+            break
+    return rank
+
+
+def one_to_one_without(erased: np.ndarray) -> bool:
+    """True when the code punctured at the (210,) bool `erased` positions still tells all 2^64
+    information words apart (no nonzero codeword lives on the erased positions alone), so that
+    the maximum-likelihood word of continuous votes is unique with probability 1."""
+    if not erased.any():
+        return True
+    return gf2_rank(generator_matrix()[:, ~np.asarray(erased, dtype=bool)]) == CODE_BITS
