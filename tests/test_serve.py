@@ -96,7 +96,7 @@ def test_create_and_poll_then_download(client, server, info, first_video, tmp_pa
 
 def test_progress_is_reported_while_running(client, info):
     video = client.videos.create(prompt="a green box slides left", size=info.sizes[0])
-    seen = set()
+    seen = {(video.status, video.progress)}  # a fast machine may finish the job before the first poll
     deadline = time.monotonic() + 120  # generous: a loaded machine runs the queue slowly
     while time.monotonic() < deadline:
         v = client.videos.retrieve(video.id)
