@@ -17,7 +17,7 @@ Scope notes, by design: uniform-motion velocity error is measured on still-camer
 Kang et al.); gravity is fitted in screen coordinates, which a pan does not bend, and not under
 zoom; the background is scored only for styles that keep the background's colours (the neon and
 pencil styles repaint every background alike); shapes and sizes only for objects large enough
-to resolve (`parse.SHAPE_MIN_RADIUS` blocks).
+to resolve in the ground truth (`parse.SHAPE_MIN_RADIUS` blocks; `Context.resolvable`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tenku.bench.classify import classifiers
 from tenku.bench.items import Item
 from tenku.bench.motion import (
     fit_gravity,
@@ -41,14 +42,15 @@ from tenku.bench.motion import (
     pair_collisions,
     segments,
 )
-from tenku.bench.parse import AREA_FACTOR, MIN_AREA_FRACTION, ParsedVideo, Track
+from tenku.bench.parse import AREA_FACTOR, MIN_AREA_FRACTION, SHAPE_MIN_RADIUS, ParsedVideo, Track
 from tenku.world import ALL_SIZES, ALL_SPEEDS, BOUNCINESS, DIRECTIONS, GRAVITY
 from tenku.world.styles import pixel_block
 
 MIN_TRACK_FRAMES = 0.15  # tracks shorter than this fraction of the clip are not counted as objects
 MIN_TRACK_AREA = 0.45  # nor tracks under this fraction of the smallest object's area (outline specks)
-VELOCITY_FRAMES = 4  # uniform motion is scored over at least this many steady frames: over fewer,
-# a pixel-quantised centroid (about 0.2 px) alone moves the fit by more than 0.1 units/s at 64 px
+VELOCITY_RESOLVE = 0.02  # world units / s: uniform motion is scored over steady windows where the
+# parser's own position noise (`Classifiers.centroid_noise` of the style, fitted on renders) moves
+# the fitted velocity by at most this (1 sd): the noise alone would otherwise hide the bar of 0.02
 STEADY_VISIBLE = 0.98  # frames where an object is at least this visible give clean positions
 MIN_DISPLACEMENT = 0.15  # world units: less than this over a window reads as "not moving"
 GRAVITY_TOLERANCE = 0.2  # fitted g within 20 % of the world's
@@ -61,6 +63,8 @@ GHOST_MARGIN = 1  # frames at each end of a hidden span where a detection is not
 RELATION_MARGIN = 0.3  # world units objects must be apart for a left/right/above/below relation
 BACKGROUND_STYLES = ("flat", "watercolor", "documentary", "pixel")  # styles that keep backgrounds
 CONSISTENT_AREA = 2.0  # a subject's visible area stays within this factor of its median
+CONSISTENT_EDGE = 1.0  # or within this many pixels of its median shape's rim moved all around
+# (the pixel grid alone moves a small object's area by more than a factor 2)
 ZOOM_CAMERAS = ("zoom-in", "zoom-out")
 # Areas as multiples of the parser's smallest detection (`parse.MIN_AREA_FRACTION`, 2 pixels at
 # least) that an object shows in the ground truth:
@@ -86,6 +90,16 @@ class Context:
         p = self.parsed
         smallest = max(2.0, MIN_AREA_FRACTION * p.width * p.height)
         return (st.visible_fraction[:, n] > 0.1) & (st.masks[:, n].sum((1, 2)) >= area * smallest)
+
+    def resolvable(self, n: int) -> bool:
+        """The ground truth shows object n whole, somewhere, with a radius of SHAPE_MIN_RADIUS
+        blocks: large enough that its shape and size must be told (the item decides, not the
+        video: a video that draws it smaller is judged all the same)."""
+        st = self.item.state
+        block = pixel_block(self.item.spec.style, self.parsed.width)
+        whole = self.shown(n) & (st.visible_fraction[:, n] >= STEADY_VISIBLE)
+        radius = st.radius_world[:, n] * self.parsed.px_per_unit * st.camera_zoom  # (T,) pixels
+        return bool(whole.any() and radius[whole].max() >= SHAPE_MIN_RADIUS * block)
 
     def seen(self, n: int) -> bool:
         """The ground truth shows object n in enough frames from `start` to count it."""
@@ -133,7 +147,7 @@ def associate(item: Item, parsed: ParsedVideo) -> tuple[int | None, ...]:
             d = np.linalg.norm(tr.centroid - gt[:, n], axis=1)  # (T,)
             both = tr.present & (item.state.visible_fraction[:, n] > 0.2)
             dist = float(np.nanmean(d[both])) / parsed.width if both.any() else 1.0
-            shape_penalty = 0.0 if tr.shape in (None, obj.shape) else 0.5
+            shape_penalty = 0.5 if tr.resolved and tr.shape != obj.shape else 0.0
             cost[n, k] = dist + shape_penalty - 0.3 * tr.present.mean()
     match: list[int | None] = [None] * len(objs)
     if tracks:
@@ -153,15 +167,12 @@ def check_color(ctx: Context) -> list[float]:
 
 
 def check_shape(ctx: Context) -> list[float]:
+    """The shape of each object the ground truth shows large enough to resolve (`resolvable`)."""
     out = []
     for n, obj in enumerate(ctx.item.spec.objects):
-        tr = ctx.track(n)
-        if not ctx.seen(n):
-            continue
-        if tr is None:
-            out.append(0.0)
-        elif tr.shape is not None:
-            out.append(float(tr.shape == obj.shape))
+        if ctx.seen(n) and ctx.resolvable(n):
+            tr = ctx.track(n)
+            out.append(0.0 if tr is None else float(tr.shape == obj.shape))
     return out
 
 
@@ -170,12 +181,12 @@ def check_size(ctx: Context) -> list[float]:
         return []
     out = []
     for n, obj in enumerate(ctx.item.spec.objects):
-        tr = ctx.track(n)
-        if obj.motion in ("growing", "shrinking") or not ctx.seen(n):
+        if obj.motion in ("growing", "shrinking") or not (ctx.seen(n) and ctx.resolvable(n)):
             continue
+        tr = ctx.track(n)
         if tr is None:
             out.append(0.0)
-        elif tr.shape is not None:
+        else:
             radius = tr.radius_px / ctx.parsed.px_per_unit
             out.append(float(nearest_name(radius, ALL_SIZES) == obj.size))
     return out
@@ -361,7 +372,9 @@ def check_speed(ctx: Context) -> list[float]:
 
 
 def check_velocity(ctx: Context) -> list[float]:
-    """Uniform motion: |fitted velocity - true velocity| (world units / s), still cameras."""
+    """Uniform motion: |fitted velocity - true velocity| (world units / s), still cameras, over
+    steady windows long enough for the parser's noise (VELOCITY_RESOLVE; the item's style, size
+    and window decide, not the video)."""
     if ctx.item.spec.camera != "still":
         return []
     out = []
@@ -369,7 +382,13 @@ def check_velocity(ctx: Context) -> list[float]:
         if obj.motion != "moving" or ctx.track(n) is None:
             continue
         win = _window(ctx, n, (0, 1))
-        if (win & (ctx.item.state.visible_fraction[:, n] >= STEADY_VISIBLE)).sum() < VELOCITY_FRAMES:
+        steady = np.nonzero(win & (ctx.item.state.visible_fraction[:, n] >= STEADY_VISIBLE))[0]
+        if len(steady) < 2:
+            continue
+        block = pixel_block(ctx.item.spec.style, ctx.parsed.width)
+        noise = classifiers().centroid_noise[ctx.item.spec.style] * block / ctx.parsed.px_per_unit
+        spread = math.sqrt(float(((steady - steady.mean()) ** 2).sum())) / ctx.parsed.fps  # seconds
+        if noise / spread > VELOCITY_RESOLVE:
             continue
         v = _initial_velocity(ctx, n, obj, camera=False)
         if v is None or np.isnan(v).any():
@@ -584,7 +603,8 @@ def check_camera(ctx: Context) -> list[float]:
 
 def check_consistency(ctx: Context) -> list[float]:
     """Background and subjects stay themselves: one background label across frames (styles that
-    keep backgrounds) and every matched object's clean area within a factor CONSISTENT_AREA of its median."""
+    keep backgrounds) and every matched object's clean area within a factor CONSISTENT_AREA of its
+    median, or within CONSISTENT_EDGE pixels of its rim (about a circle of the median's area)."""
     p = ctx.parsed
     ok = True
     if p.style in BACKGROUND_STYLES:
@@ -595,10 +615,12 @@ def check_consistency(ctx: Context) -> list[float]:
             if tr is None or obj.motion in ("growing", "shrinking"):
                 continue
             area = tr.area[ctx.clean(n, tr)]
-            if len(area) >= 3 and (
-                area.max() > CONSISTENT_AREA * np.median(area)
-                or area.min() < np.median(area) / CONSISTENT_AREA
-            ):
+            if len(area) < 3:
+                continue
+            med = float(np.median(area))
+            slack = CONSISTENT_EDGE * 2 * math.sqrt(math.pi * med)  # pixels: its rim moved that far
+            far = np.abs(area - med) > slack
+            if np.any(far & ((area > CONSISTENT_AREA * med) | (area < med / CONSISTENT_AREA))):
                 ok = False
     return [float(ok)]
 

@@ -12,11 +12,12 @@ rather than hard-coding it:
   saturation, luma, fine texture, scan lines, blockiness, vignette, temporal noise, sky and floor
   colours) that names the (style, background) of each frame.
 - `soft_mask`: an object's coverage per pixel from colour (each pixel's colour projected on the
-  line from the surrounding background's colour to the object's), which keeps the sub-pixel
+  line from the nearby background's colour to the object's), which keeps the sub-pixel
   information of anti-aliased edges and includes outlines and soft edges a style draws.
 - extents: per style, how far (pixels) a soft mask reaches beyond the shape's own edge (a pencil
   outline lies across it, a glow or a watercolour's soft rim around it), fitted as the offset
-  of the shape's template that best matches the soft masks of rendered objects.
+  of the shape's template that best matches the soft masks of rendered objects; and the
+  spread of a soft mask's centroid about the true centre (the parser's own position noise).
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
 all three; it is deterministic and takes under a minute; `classifiers()` loads the shipped fit
@@ -34,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tenku.world import BACKGROUNDS, COLORS, STYLES, render, sample_spec
+from tenku.world import BACKGROUNDS, CAMERAS, COLORS, STYLES, render, sample_spec
 from tenku.world.shapes import shape_sdf
+from tenku.world.styles import pixel_block
 
 COLOR_NAMES = tuple(COLORS)  # class 2 + k is COLOR_NAMES[k]
 BACKGROUND_CLASS, OCCLUDER_CLASS, FIRST_COLOR_CLASS = 0, 1, 2
@@ -49,6 +51,8 @@ SOFT_BACKGROUND = 3  # pixels from the mask beyond which a crop's pixels give it
 EXTENT_STEPS = np.arange(-1.0, 1.51, 0.1)  # offsets (pixels) tried when fitting a style's extent
 EXTENT_SAMPLES = 400  # objects per style used to fit its extent
 STYLE_FEATURES = 16
+STYLE_MODES = 3  # centroids per (style, background): its looks as the camera moves
+STYLE_MIN_MODE = 8  # frames a centroid needs
 SPREAD_FLOOR = 0.05  # per-class feature spread is at least this fraction of the overall spread
 # Fitted with `tenku bench world --fit-parser` (fit_classifiers(0)); shipped with the package.
 CLASSIFIERS_PATH = Path(__file__).parent / "classifiers.safetensors"
@@ -71,29 +75,30 @@ class PixelTables:
         return self.tables[style][_quantise(frames)]
 
 
-def soft_mask(crop: np.ndarray, crop_classes: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def soft_mask(crop: np.ndarray, crop_classes: np.ndarray, mask: np.ndarray, region: np.ndarray) -> np.ndarray:
     """Object coverage (h, w) float32 in [0, 1] of a crop (h, w, 3) uint8 of one frame around a
-    detection whose pixels are `mask` (h, w) bool (crop_classes: the crop's class map): each
-    pixel's colour projected on the line from the background's colour (the median of background
-    pixels farther than SOFT_BACKGROUND from the mask) to the object's (the median of the mask's
-    inner pixels), within SOFT_REACH pixels of the mask and off other objects' pixels. The mask
-    itself where the crop shows no background."""
+    detection whose pixels of its colour are `mask` (h, w) bool within its component `region`
+    (mask with small gaps closed: a stripe, a hatching line; crop_classes: the crop's class map):
+    each pixel's colour projected on the line from the background's colour (that of the nearest
+    background pixel farther than SOFT_BACKGROUND from the region) to the object's (the median
+    of the mask's inner pixels), within SOFT_REACH pixels of the region and off other objects'
+    pixels; 1 on the mask. The mask itself where the crop shows no background."""
     from scipy import ndimage
 
     x = crop.astype(np.float32)
     inner = ndimage.binary_erosion(mask)
     obj = np.median(x[inner if inner.sum() >= 2 else mask], axis=0)
-    bg_px = (crop_classes == BACKGROUND_CLASS) & ~ndimage.binary_dilation(mask, iterations=SOFT_BACKGROUND)
+    bg_px = (crop_classes == BACKGROUND_CLASS) & ~ndimage.binary_dilation(region, iterations=SOFT_BACKGROUND)
     if bg_px.sum() < 3:
         return mask.astype(np.float32)
-    bg = np.median(x[bg_px], axis=0)
+    _, (iy, ix) = ndimage.distance_transform_edt(~bg_px, return_indices=True)
+    bg = x[iy, ix]  # (h, w, 3): the nearest background pixel's colour (skies, hills, floors differ)
     v = obj - bg
-    if float(v @ v) < 1.0:
-        return mask.astype(np.float32)
-    alpha = np.clip((x - bg) @ v / float(v @ v), 0.0, 1.0)
+    vv = (v * v).sum(-1)
+    alpha = np.where(vv >= 1.0, np.clip(((x - bg) * v).sum(-1) / np.maximum(vv, 1.0), 0.0, 1.0), 0.0)
     alpha = np.maximum(alpha, mask)  # a pixel the tables read as the object's colour is the object's
-    reach = ndimage.binary_dilation(mask, iterations=SOFT_REACH)
-    other = (crop_classes >= FIRST_COLOR_CLASS) & ~mask
+    reach = ndimage.binary_dilation(region, iterations=SOFT_REACH)
+    other = (crop_classes >= FIRST_COLOR_CLASS) & ~region
     return (alpha * (reach & ~other)).astype(np.float32)
 
 
@@ -158,7 +163,7 @@ def style_features(frames: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, kw_only=True)
 class StyleModel:
-    labels: tuple[tuple[str, str], ...]  # (style, background) of each centroid
+    labels: tuple[tuple[str, str], ...]  # (style, background) of each centroid (several each)
     mean: np.ndarray  # (C, STYLE_FEATURES) per-class feature means
     spread: np.ndarray  # (C, STYLE_FEATURES) per-class standard deviations (floored)
 
@@ -174,12 +179,12 @@ class Classifiers:
     pixels: PixelTables
     style: StyleModel
     extents: dict[str, float]  # style -> pixels a soft mask reaches beyond the shape's edge
+    centroid_noise: dict[str, float]  # style -> sd per axis of a soft mask's centroid, in blocks
     # style -> (C, C): of the colour pixels within SOFT_REACH of an object of colour i (rows),
     # the fraction read as colour j: the hues a style's rims and outlines take on
     rims: dict[str, np.ndarray]
-    occluder_rims: dict[
-        str, np.ndarray
-    ]  # style -> (C,): fraction of pixels by an occluder read as each colour
+    # style -> (C,): of the pixels within SOFT_REACH of an occluder, the fraction read as each colour
+    occluder_rims: dict[str, np.ndarray]
 
 
 def _fit_scenes(seed: int):
@@ -191,6 +196,7 @@ def _fit_scenes(seed: int):
                 for _ in range(FIT_SCENES):
                     k += 1
                     spec = sample_spec(seed * 100_000 + k, split="train", style=style, background=background)
+                    spec = spec.replace(camera=CAMERAS[k % len(CAMERAS)])  # every camera's views
                     out = render(spec, width=width, height=height, fps=FIT_FPS, seconds=2.0, seed=k)
                     classes = np.zeros(out.frames.shape[:3], dtype=np.uint8)
                     if spec.occluders:
@@ -209,9 +215,10 @@ def _fit_scenes(seed: int):
                     yield style, background, out, classes
 
 
-def _extent_ious(out, table: np.ndarray) -> list[np.ndarray]:
-    """IoU (len(EXTENT_STEPS),) of each offset's template with the soft mask, per object and
-    frame of a render that is whole, in view, at least 3 pixels in radius and clear of others."""
+def _soft_samples(out, table: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per object and frame of a render that is whole, in view, at least 3 pixels in radius and
+    clear of others: the IoU (len(EXTENT_STEPS),) of each offset's template with its soft mask,
+    and the soft mask's centroid less the true centre (2,) pixels."""
     from scipy import ndimage
 
     st = out.state
@@ -241,14 +248,20 @@ def _extent_ious(out, table: np.ndarray) -> list[np.ndarray]:
             mask = mine & ndimage.binary_dilation(st.masks[t, n, ya:yb, xa:xb], iterations=1)
             if mask.sum() < 4:
                 continue
-            soft = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask)
+            region = ndimage.binary_closing(mask, structure=np.ones((3, 3), dtype=bool))
+            soft = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask, region | mask)
             cx, cy = st.centroid_px[t, n]
             dx = (np.arange(xa, xb) + 0.5 - cx)[None, None, :]
             dy = -(np.arange(ya, yb) + 0.5 - cy)[None, :, None]
             cov = coverage(obj.shape, dx, dy, r, st.angle[t, n], EXTENT_STEPS[:, None, None])  # (E, h, w)
             inter = np.minimum(cov, soft[None]).sum((1, 2))
             union = np.maximum(cov, soft[None]).sum((1, 2))
-            res.append(inter / np.maximum(union, 1e-6))
+            total = float(soft.sum())
+            centre = (
+                xa + float((soft.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / total,
+                ya + float((soft.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / total,
+            )
+            res.append((inter / np.maximum(union, 1e-6), np.subtract(centre, (cx, cy))))
     return res
 
 
@@ -302,6 +315,22 @@ def _rim_counts(out, gt: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.
     return counts, occ_counts
 
 
+def _modes(x: np.ndarray, scale: np.ndarray) -> list[np.ndarray]:
+    """x (K, F) split into STYLE_MODES groups by k-means on x / scale (farthest-point start,
+    deterministic): a style and background look different as a camera moves the floor out of
+    view or a zoom fills the frame with the far layer, one centroid per look."""
+    z = x / scale
+    centres = [z.mean(0)]
+    for _ in range(1, STYLE_MODES):
+        d = np.min([((z - c) ** 2).sum(1) for c in centres], axis=0)
+        centres.append(z[int(d.argmax())])
+    c = np.stack(centres)
+    for _ in range(20):
+        owner = ((z[:, None] - c[None]) ** 2).sum(-1).argmin(1)
+        c = np.stack([z[owner == j].mean(0) if (owner == j).any() else c[j] for j in range(len(c))])
+    return [x[owner == j] for j in range(len(c)) if (owner == j).sum() >= STYLE_MIN_MODE]
+
+
 def fit_classifiers(seed: int = 0) -> Classifiers:
     """Fit the pixel tables, the style model and the styles' extents on renders (deterministic
     in `seed`)."""
@@ -315,27 +344,38 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         np.add.at(votes[style], (codes, cls), weight)
         feats.setdefault((style, background), []).append(style_features(out.frames))
     tables = {s: _table(v) for s, v in votes.items()}
-    ious: dict[str, list[np.ndarray]] = {s: [] for s in STYLES}
+    samples: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in STYLES}
     rim = {s: np.zeros((len(COLOR_NAMES), len(COLOR_NAMES))) for s in STYLES}
     occ_rim = {s: np.zeros(len(COLOR_NAMES) + 1) for s in STYLES}
     for style, _, out, classes in _fit_scenes(seed):
-        if len(ious[style]) < EXTENT_SAMPLES:
-            ious[style].extend(_extent_ious(out, tables[style]))
+        if len(samples[style]) < EXTENT_SAMPLES:
+            samples[style].extend(
+                (iou, err / pixel_block(style, out.frames.shape[2]))
+                for iou, err in _soft_samples(out, tables[style])
+            )
         counts, occ_counts = _rim_counts(out, classes, tables[style])
         rim[style] += counts
         occ_rim[style] += occ_counts
-    extents = {
-        s: round(float(EXTENT_STEPS[np.mean(v, axis=0).argmax()]), 2) if v else 0.0 for s, v in ious.items()
-    }
-    labels = tuple(feats)
+    extents, noise = {}, {}
+    for style, v in samples.items():
+        ious = np.mean([iou for iou, _ in v], axis=0) if v else np.zeros(len(EXTENT_STEPS))
+        extents[style] = round(float(EXTENT_STEPS[ious.argmax()]), 2) if v else 0.0
+        err = np.abs(np.concatenate([e for _, e in v])) if v else np.ones(1)
+        noise[style] = round(1.4826 * float(np.median(err)), 3)  # robust sd per axis, in blocks
     allf = np.concatenate([np.concatenate(v) for v in feats.values()])
     floor = SPREAD_FLOOR * (allf.std(0) + 1e-6)
-    mean = np.stack([np.concatenate(feats[k]).mean(0) for k in labels])
-    spread = np.stack([np.maximum(np.concatenate(feats[k]).std(0), floor) for k in labels])
+    labels, means, spreads = [], [], []
+    for key, v in feats.items():
+        for part in _modes(np.concatenate(v), allf.std(0) + 1e-6):
+            labels.append(key)
+            means.append(part.mean(0))
+            spreads.append(np.maximum(part.std(0), floor))
+    labels, mean, spread = tuple(labels), np.stack(means), np.stack(spreads)
     return Classifiers(
         pixels=PixelTables(tables=tables),
         style=StyleModel(labels=labels, mean=mean.astype(np.float32), spread=spread.astype(np.float32)),
         extents=extents,
+        centroid_noise=noise,
         rims={s: (r / np.maximum(r.sum(1, keepdims=True), 1.0)).astype(np.float32) for s, r in rim.items()},
         occluder_rims={s: (o[:-1] / max(o[-1], 1.0)).astype(np.float32) for s, o in occ_rim.items()},
     )
@@ -350,6 +390,9 @@ def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
     tensors = {f"table.{s}": t for s, t in models.pixels.tables.items()}
     tensors |= {"style.mean": models.style.mean, "style.spread": models.style.spread}
     tensors |= {f"extent.{s}": np.array([e], dtype=np.float32) for s, e in models.extents.items()}
+    tensors |= {
+        f"centroid_noise.{s}": np.array([e], dtype=np.float32) for s, e in models.centroid_noise.items()
+    }
     tensors |= {f"rims.{s}": r for s, r in models.rims.items()}
     tensors |= {f"occluder_rims.{s}": r for s, r in models.occluder_rims.items()}
     meta = {"labels": json.dumps(models.style.labels), "bins": str(BINS)}
@@ -369,16 +412,22 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         tensors = {k: f.get_tensor(k) for k in f.keys()}
     tables = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("table.")}
     extents = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("extent.")}
+    noise = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("centroid_noise.")}
     rims = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("rims.")}
     occ = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("occluder_rims.")}
-    if not set(tables) == set(extents) == set(rims) == set(occ):
+    if not set(tables) == set(extents) == set(noise) == set(rims) == set(occ):
         raise ValueError(
-            f"{path}: written by an older fit (no style extents or rims); refit with --fit-parser"
+            f"{path}: written by an older fit (no style extents, noise or rims); refit with --fit-parser"
         )
     labels = tuple(tuple(x) for x in json.loads(meta["labels"]))
     style = StyleModel(labels=labels, mean=tensors["style.mean"], spread=tensors["style.spread"])
     return Classifiers(
-        pixels=PixelTables(tables=tables), style=style, extents=extents, rims=rims, occluder_rims=occ
+        pixels=PixelTables(tables=tables),
+        style=style,
+        extents=extents,
+        centroid_noise=noise,
+        rims=rims,
+        occluder_rims=occ,
     )
 
 

@@ -44,7 +44,7 @@ from tenku.world.styles import pixel_block
 from tenku.world.vocab import FLOOR_VIEW_FRACTION
 
 MIN_AREA_FRACTION = 1.0 / 4096  # detections smaller than this fraction of the frame are noise
-SHAPE_MIN_RADIUS = 3.2  # shapes are classified only when the radius spans this many blocks
+SHAPE_MIN_RADIUS = 3.2  # a shape is told (not guessed) where its radius spans this many blocks
 FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
 ATTACH_GAP = 2  # pixels between a component and a larger one of another colour that count as attached
 RIM_NEAR = 0.75  # a component with this fraction of its pixels by a larger one may be its rim
@@ -68,7 +68,7 @@ _PERIOD = {"ball": 0.0, "ring": 0.0, "box": math.pi / 2, "triangle": 2 * math.pi
 @dataclass(frozen=True, kw_only=True)
 class Detection:
     color: str  # one of COLOR_NAMES
-    centroid: tuple[float, float]  # (x, y) pixels, y down
+    centroid: tuple[float, float]  # (x, y) pixels, y down (of the soft mask where there is one)
     area: float  # pixels
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) pixels
     bottom: float  # y (pixels, y down) of the lowest mask pixel's bottom edge
@@ -91,9 +91,10 @@ class Track:
     at_edge: np.ndarray  # (T,) bool
     near_occluder: np.ndarray  # (T,) bool
     merged: np.ndarray  # (T,) bool: split from a blob shared with a same-colour track
-    shape: str | None  # best template, None when too small to tell
-    shape_scores: dict[str, float]  # mean soft IoU per shape over clean frames
-    radius_px: float  # fitted circumscribed radius at the first clean frame, pixels
+    shape: str  # best template (a guess where not `resolved`)
+    shape_scores: dict[str, float]  # mean soft IoU per shape over its largest clean views
+    radius_px: float  # fitted circumscribed radius over its largest clean views, pixels
+    resolved: bool  # the radius spans SHAPE_MIN_RADIUS blocks: the shape is told, not guessed
 
     @property
     def first(self) -> int:
@@ -185,17 +186,21 @@ def _detections(frame: np.ndarray, classes: np.ndarray, min_area: float) -> list
 def _with_soft(d: Detection, frame: np.ndarray, classes: np.ndarray) -> Detection:
     """d with its soft mask over its bounding box padded by the soft mask's reach and the ring
     that gives the background's colour, from the pixels of its colour (before the closing that
-    joins a component's pieces, which also fills a small ring's hole)."""
+    joins a component's pieces, which also fills a small ring's hole), and the soft mask's
+    centroid (sub-pixel: anti-aliased edges weigh by their coverage)."""
     h, w = classes.shape
     pad = SOFT_REACH + SOFT_BACKGROUND + 1
     x0, y0, x1, y1 = d.bbox
     xa, ya, xb, yb = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
-    mask = np.zeros((yb - ya, xb - xa), dtype=bool)
-    mask[y0 - ya : y1 - ya, x0 - xa : x1 - xa] = d.mask
+    region = np.zeros((yb - ya, xb - xa), dtype=bool)
+    region[y0 - ya : y1 - ya, x0 - xa : x1 - xa] = d.mask
     cls = classes[ya:yb, xa:xb]
-    mask &= cls == FIRST_COLOR_CLASS + COLOR_NAMES.index(d.color)  # its own pixels, holes open
-    soft = soft_mask(frame[ya:yb, xa:xb], cls, mask)
-    return replace(d, soft=soft, soft_origin=(xa, ya))
+    mask = region & (cls == FIRST_COLOR_CLASS + COLOR_NAMES.index(d.color))  # its own pixels, holes open
+    soft = soft_mask(frame[ya:yb, xa:xb], cls, mask, region)
+    total = float(soft.sum())
+    cx = xa + float((soft.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / total
+    cy = ya + float((soft.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / total
+    return replace(d, soft=soft, soft_origin=(xa, ya), centroid=(cx, cy))
 
 
 def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
@@ -401,20 +406,21 @@ def _fit_shape(det: Detection, extent: float) -> dict[str, tuple[float, float]]:
 
 def _track_shape(
     dets: list[Detection], block: int, extent: float
-) -> tuple[str | None, dict[str, float], float]:
-    """Shape (None if too small), mean IoU per shape, and radius (pixels) from clean detections."""
+) -> tuple[str, dict[str, float], float, bool]:
+    """Best shape, mean IoU per shape, radius (pixels) and whether that radius spans
+    SHAPE_MIN_RADIUS blocks (below it the shape is a guess), from the track's largest clean
+    detections (a shrinking object is told by its first frames, a growing one by its last)."""
     clean = [d for d in dets if not d.at_edge and not d.near_occluder and not d.merged]
     if not clean:
         clean = dets
-    areas = np.array([d.area for d in clean])
-    keep = [d for d in clean if d.area >= 0.6 * np.median(areas)]  # drop merged-away fragments
+    largest = max(d.area for d in clean)
+    keep = [d for d in clean if d.area >= 0.6 * largest]
     step = max(1, len(keep) // 6)
     fits = [_fit_shape(d, extent) for d in keep[::step]]
     scores = {s: float(np.mean([f[s][0] for f in fits])) for s in SHAPES}
     best = max(scores, key=scores.get)
     radius = float(np.median([f[best][1] for f in fits]))
-    resolvable = radius / block >= SHAPE_MIN_RADIUS
-    return (best if resolvable else None), scores, radius
+    return best, scores, radius, radius / block >= SHAPE_MIN_RADIUS
 
 
 def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
@@ -441,7 +447,7 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
         dets = [d for d in tr if d is not None]
         if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
             continue  # a rim or an outline of another colour's object
-        shape, scores, radius = _track_shape(dets, block, models.extents[style])
+        shape, scores, radius, resolved = _track_shape(dets, block, models.extents[style])
         nan2 = np.full(2, np.nan)
         tracks.append(
             Track(
@@ -456,6 +462,7 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
                 shape=shape,
                 shape_scores=scores,
                 radius_px=radius,
+                resolved=resolved,
             )
         )
     camera = estimate_camera(frames, classes, style)
