@@ -76,6 +76,8 @@ class Camera:
     zoom: np.ndarray  # (T,) relative to the first frame
     floor_row: np.ndarray  # (T,) pixels (y down) of the floor line
     floor_seen: np.ndarray  # (T,) bool: the floor line was found in the frame (not out of view)
+    floor_moved: np.ndarray  # (T,) row of the first frame's floor line moved by the camera, NaN
+    # where the first frame shows no floor line
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -437,6 +439,8 @@ def estimate_camera(frames: np.ndarray, classes: np.ndarray, style: str) -> Came
         theta[k] = _fit_frame(f, k, w, h, theta[k - 1])
     _DEBUG["theta"] = theta
     offset = np.stack([_robust_line(theta[:, 0]), _robust_line(theta[:, 1])], 1)
-    return Camera(
-        offset=offset, zoom=np.exp(_robust_line(theta[:, 2])), floor_row=f.floor, floor_seen=f.floor_seen
-    )
+    zoom = np.exp(_robust_line(theta[:, 2]))
+    moved = np.full(t, np.nan)
+    if f.floor_seen[0]:
+        moved = h / 2 + (f.floor[0] - h / 2) * zoom + offset[:, 1] * (w / WORLD_WIDTH) * zoom
+    return Camera(offset=offset, zoom=zoom, floor_row=f.floor, floor_seen=f.floor_seen, floor_moved=moved)

@@ -50,6 +50,7 @@ ATTACH_GAP = 2  # pixels between a component and a larger one of another colour 
 RIM_NEAR = 0.75  # a component with this fraction of its pixels by a larger one may be its rim
 ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
+SIZE_COST = 4.0  # pixels of matching cost per e-fold between a whole detection's area and a track's
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
@@ -143,9 +144,10 @@ class ParsedVideo:
         return np.stack([cx + (xy[..., 0] - self.width / 2) / s, cy - (xy[..., 1] - self.height / 2) / s], -1)
 
 
-def _detections(frame: np.ndarray, classes: np.ndarray, min_area: float) -> list[Detection]:
+def _detections(frame: np.ndarray, classes: np.ndarray, min_area: float, extent: float) -> list[Detection]:
     """Connected components of each colour class in one frame's class map (H, W), with their
-    soft masks from the frame (H, W, 3)."""
+    soft masks from the frame (H, W, 3); rims within ATTACH_GAP plus the style's `extent`
+    (pixels its objects' shading reaches past their edge) of a larger component are dropped."""
     from scipy import ndimage
 
     h, w = classes.shape
@@ -180,7 +182,56 @@ def _detections(frame: np.ndarray, classes: np.ndarray, min_area: float) -> list
                     near_occluder=bool(occ[sl].any()),
                 )
             )
-    return [_with_soft(d, frame, classes) for d in _drop_fringes(out, h, w)]
+    out = _join_across_occluders(out, occ)
+    reach = ATTACH_GAP + math.ceil(max(extent, 0.0))
+    return [_with_soft(d, frame, classes) for d in _drop_fringes(out, h, w, reach)]
+
+
+def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detection]:
+    """Join same-colour components on the two sides of an occluder (pixels `occ` (H, W), grown
+    by its rim) where every pixel between them, on the rows both span, is the occluder's: one
+    object seen on both sides of a pillar or a wall in front of it."""
+    out = list(dets)
+    joined = True
+    while joined:
+        joined = False
+        for a in range(len(out)):
+            for b in range(len(out)):
+                da, db = out[a], out[b]
+                if a == b or da.color != db.color or not (da.near_occluder and db.near_occluder):
+                    continue
+                if da.bbox[2] > db.bbox[0]:  # da must lie left of db
+                    continue
+                y0, y1 = max(da.bbox[1], db.bbox[1]), min(da.bbox[3], db.bbox[3])
+                gap = occ[y0:y1, da.bbox[2] : db.bbox[0]]
+                if y1 <= y0 or gap.size == 0 or not gap.all():
+                    continue
+                out[a] = _union(da, db)
+                del out[b]
+                joined = True
+                break
+            if joined:
+                break
+    return out
+
+
+def _union(a: Detection, b: Detection) -> Detection:
+    """One detection of the pixels of two of the same colour."""
+    x0, y0 = min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1])
+    x1, y1 = max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3])
+    mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    for d in (a, b):
+        mask[d.bbox[1] - y0 : d.bbox[3] - y0, d.bbox[0] - x0 : d.bbox[2] - x0] |= d.mask
+    ys, xs = np.nonzero(mask)
+    return replace(
+        a,
+        centroid=(float(xs.mean() + x0 + 0.5), float(ys.mean() + y0 + 0.5)),
+        area=float(mask.sum()),
+        bbox=(x0, y0, x1, y1),
+        bottom=float(y1),
+        mask=mask,
+        at_edge=a.at_edge or b.at_edge,
+    )
 
 
 def _with_soft(d: Detection, frame: np.ndarray, classes: np.ndarray) -> Detection:
@@ -203,9 +254,9 @@ def _with_soft(d: Detection, frame: np.ndarray, classes: np.ndarray) -> Detectio
     return replace(d, soft=soft, soft_origin=(xa, ya), centroid=(cx, cy))
 
 
-def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
+def _drop_fringes(dets: list[Detection], h: int, w: int, reach: int) -> list[Detection]:
     """Drop components that hug a much larger one of another colour (RIM_NEAR of their pixels
-    within ATTACH_GAP of it): the blended rim of an object read as a neighbouring hue (e.g. red
+    within `reach` pixels of it): the blended rim of an object read as a neighbouring hue (e.g. red
     on a sand floor read as orange). Mark the rest that hug a larger one of another colour
     (`attached`): a track attached in most of its frames is a rim or an outline, not an object
     (`parse_video`). An object that only touches a larger one is neither."""
@@ -217,7 +268,7 @@ def _drop_fringes(dets: list[Detection], h: int, w: int) -> list[Detection]:
         ids[y0:y1, x0:x1][d.mask] = k
     keep = []
     eight = np.ones((3, 3), dtype=bool)
-    g = ATTACH_GAP
+    g = reach
     for k, d in enumerate(dets):
         x0, y0, x1, y1 = d.bbox
         xa, ya, xb, yb = max(0, x0 - 2 * g), max(0, y0 - 2 * g), min(w, x1 + 2 * g), min(h, y1 + 2 * g)
@@ -242,12 +293,16 @@ class _Prediction:
     xy: tuple[float, float]  # predicted centroid, pixels
     gap: int  # frames since the track was last seen
     size: float  # sqrt of its last area, pixels
+    whole_area: float | None  # area of its last whole sighting (clear of edges, occluders, twins)
 
 
-def _link(per_frame: list[list[Detection]], width: int, fps: float) -> list[list[Detection | None]]:
+def _link(
+    per_frame: list[list[Detection]], width: int, fps: float, floor: np.ndarray
+) -> list[list[Detection | None]]:
     """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching
-    on each track's predicted position; a blob that two same-colour tracks run into is split
-    between them first (`_split_merged`), so identities survive a crossing."""
+    on each track's predicted position (never below the floor line: `floor` (T,) rows, NaN where
+    unknown); a blob that two same-colour tracks run into is split between them
+    first (`_split_merged`), so identities survive a crossing."""
     from scipy.optimize import linear_sum_assignment
 
     g_px = GRAVITY * width / WORLD_WIDTH / fps**2  # pixels / frame^2, y down
@@ -256,7 +311,7 @@ def _link(per_frame: list[list[Detection]], width: int, fps: float) -> list[list
     for t, dets in enumerate(per_frame):
         for color in sorted({d.color for d in dets}):
             live = [k for k, tr in enumerate(tracks) if tr[_first(tr)].color == color]
-            preds = [_predict(tracks[k], t, g_px) for k in live]
+            preds = [_predict(tracks[k], t, g_px, floor[t]) for k in live]
             cand = _split_merged([d for d in dets if d.color == color], preds)
             cost = np.full((len(live), len(cand)), 1e9)
             for a, pr in enumerate(preds):
@@ -264,7 +319,7 @@ def _link(per_frame: list[list[Detection]], width: int, fps: float) -> list[list
                 for b, d in enumerate(cand):
                     dist = math.dist(pr.xy, d.centroid)
                     if dist <= gate:
-                        cost[a, b] = dist + 0.5 * abs(math.sqrt(d.area) - pr.size)
+                        cost[a, b] = dist + 0.5 * abs(math.sqrt(d.area) - pr.size) + _size_cost(d, pr)
             used = set()
             if live:
                 rows, cols = linear_sum_assignment(cost)
@@ -280,22 +335,38 @@ def _link(per_frame: list[list[Detection]], width: int, fps: float) -> list[list
     return tracks
 
 
+def _whole(d: Detection) -> bool:
+    """Nothing hides part of the detection: it keeps its object's whole area."""
+    return not (d.at_edge or d.near_occluder or d.merged)
+
+
+def _size_cost(d: Detection, pr: _Prediction) -> float:
+    """Pixels of matching cost for a whole detection whose area differs from the track's last
+    whole sighting: SIZE_COST per e-fold (same-colour twins seen whole are told by their size;
+    a partly hidden view or a fragment may be any smaller, so this only weighs between tracks)."""
+    if not _whole(d) or pr.whole_area is None:
+        return 0.0
+    return SIZE_COST * abs(math.log(d.area / pr.whole_area))
+
+
 def _first(track: list[Detection | None]) -> int:
     return next(i for i, d in enumerate(track) if d is not None)
 
 
-def _predict(track: list[Detection | None], t: int, g_px: float) -> _Prediction:
+def _predict(track: list[Detection | None], t: int, g_px: float, floor: float) -> _Prediction:
     """Where a track should be at frame t: constant velocity from its last two unsplit sightings,
-    plus gravity (g_px pixels / frame^2 down) when gravity predicted its last sighting better."""
+    plus gravity (g_px pixels / frame^2 down) when gravity predicted its last sighting better,
+    resting on the floor line (row `floor`, unless NaN) rather than below it."""
     seen = [(i, d) for i, d in enumerate(track[:t]) if d is not None]
     i_last, d_last = seen[-1]
     gap, size = t - i_last, math.sqrt(d_last.area)
+    whole_area = next((d.area for _, d in reversed(seen) if _whole(d)), None)
     whole = [(i, np.asarray(d.centroid)) for i, d in seen if not d.merged]
     if not whole or i_last - whole[-1][0] > 4:
         whole = [(i, np.asarray(d.centroid)) for i, d in seen]
     i1, p1 = whole[-1]
     if len(whole) < 2:
-        return _Prediction(xy=tuple(p1), gap=gap, size=size)
+        return _Prediction(xy=tuple(p1), gap=gap, size=size, whole_area=whole_area)
     i0, p0 = whole[-2]
     acc = np.zeros(2)
     if len(whole) >= 3:  # which model predicted p1 from the two sightings before it
@@ -310,7 +381,9 @@ def _predict(track: list[Detection | None], t: int, g_px: float) -> _Prediction:
     v1 = (p1 - p0) / (i1 - i0) + acc * (i1 - i0) / 2
     dt = t - i1
     xy = p1 + v1 * dt + acc * dt**2 / 2
-    return _Prediction(xy=(float(xy[0]), float(xy[1])), gap=gap, size=size)
+    if not math.isnan(floor):
+        xy[1] = min(xy[1], max(floor - math.sqrt((whole_area or d_last.area) / math.pi), p1[1]))
+    return _Prediction(xy=(float(xy[0]), float(xy[1])), gap=gap, size=size, whole_area=whole_area)
 
 
 def _split_merged(cand: list[Detection], preds: list[_Prediction]) -> list[Detection]:
@@ -440,10 +513,11 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
         sel = np.array([s == name for s in styles])
         classes[sel] = models.pixels.classify(frames[sel], name)
     min_area = max(2.0, MIN_AREA_FRACTION * h * w)
-    per_frame = [_detections(frames[k], classes[k], min_area) for k in range(t_len)]
+    per_frame = [_detections(frames[k], classes[k], min_area, models.extents[style]) for k in range(t_len)]
     block = pixel_block(style, w)
     tracks = []
-    for tr in _link(per_frame, w, fps):
+    camera = estimate_camera(frames, classes, style)
+    for tr in _link(per_frame, w, fps, camera.floor_moved):
         dets = [d for d in tr if d is not None]
         if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
             continue  # a rim or an outline of another colour's object
@@ -465,7 +539,6 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
                 resolved=resolved,
             )
         )
-    camera = estimate_camera(frames, classes, style)
     return ParsedVideo(
         width=w,
         height=h,
