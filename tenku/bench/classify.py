@@ -15,8 +15,9 @@ rather than hard-coding it:
   line from the nearby background's colour to the object's), which keeps the sub-pixel
   information of anti-aliased edges and includes outlines and soft edges a style draws.
 - extents: per style, how far (pixels) a soft mask reaches beyond the shape's own edge (a pencil
-  outline lies across it, a glow or a watercolour's soft rim around it), fitted as the offset
-  of the shape's template that best matches the soft masks of rendered objects; and the
+  outline lies across it, a glow or a watercolour's soft rim around it) and over how many
+  pixels its rim fades, fitted as the offset and rim width of the shape's template that best
+  match the soft masks of rendered objects; and the
   spread of a soft mask's centroid about the true centre (the parser's own position noise).
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
@@ -47,8 +48,11 @@ FIT_SIZES = ((64, 64), (128, 96))  # (width, height) of the fitting renders
 FIT_FPS = 4.0
 OBJECT_WEIGHT = 3.0  # votes of an object pixel relative to a background pixel
 SOFT_REACH = 2  # pixels beyond a detection's mask its soft mask may reach (outlines, soft edges)
+SOFT_LIGHTER = 10.0  # luma: a grey pixel this much lighter than object and background is neither
+SOFT_DARKER = 30.0  # luma: a background pixel this much darker than both is the object's outline
 SOFT_BACKGROUND = 3  # pixels from the mask beyond which a crop's pixels give its background colour
 EXTENT_STEPS = np.arange(-1.0, 1.51, 0.1)  # offsets (pixels) tried when fitting a style's extent
+SOFTNESS_STEPS = np.array([1.0, 1.5, 2.0, 2.5, 3.0])  # widths (pixels) of a template's rim tried
 EXTENT_SAMPLES = 400  # objects per style used to fit its extent
 STYLE_FEATURES = 16
 STYLE_MODES = 3  # centroids per (style, background): its looks as the camera moves
@@ -56,6 +60,9 @@ STYLE_MIN_MODE = 8  # frames a centroid needs
 SPREAD_FLOOR = 0.05  # per-class feature spread is at least this fraction of the overall spread
 # Fitted with `tenku bench world --fit-parser` (fit_classifiers(0)); shipped with the package.
 CLASSIFIERS_PATH = Path(__file__).parent / "classifiers.safetensors"
+
+
+_LUMA = np.array([0.3, 0.59, 0.11], dtype=np.float32)
 
 
 def _quantise(frames: np.ndarray) -> np.ndarray:
@@ -75,14 +82,30 @@ class PixelTables:
         return self.tables[style][_quantise(frames)]
 
 
-def soft_mask(crop: np.ndarray, crop_classes: np.ndarray, mask: np.ndarray, region: np.ndarray) -> np.ndarray:
+def soft_reach(extent: float) -> int:
+    """Pixels past a detection's region its soft mask reaches in a style of this extent: the
+    anti-aliased rim (1), and as far as the style shades past an edge, SOFT_REACH at most."""
+    return min(SOFT_REACH, 1 + round(max(extent, 0.0)))
+
+
+def soft_mask(
+    crop: np.ndarray,
+    crop_classes: np.ndarray,
+    mask: np.ndarray,
+    region: np.ndarray,
+    reach: int = SOFT_REACH,
+    plate: np.ndarray | None = None,
+) -> np.ndarray:
     """Object coverage (h, w) float32 in [0, 1] of a crop (h, w, 3) uint8 of one frame around a
     detection whose pixels of its colour are `mask` (h, w) bool within its component `region`
     (mask with small gaps closed: a stripe, a hatching line; crop_classes: the crop's class map):
     each pixel's colour projected on the line from the background's colour (that of the nearest
     background pixel farther than SOFT_BACKGROUND from the region) to the object's (the median
-    of the mask's inner pixels), within SOFT_REACH pixels of the region and off other objects'
-    pixels; 1 on the mask. The mask itself where the crop shows no background."""
+    of the mask's inner pixels; `plate` (h, w, 3), where finite, gives the background behind each
+    pixel instead), within `reach` pixels of the region and off other objects' pixels; 0 where
+    lighter than both and greyer than the object (SOFT_LIGHTER: a star in a night sky; a glow
+    keeps its hue), 1 where much darker than both (SOFT_DARKER: an outline, whatever the
+    object's hue) and on the mask. The mask itself where the crop shows no background."""
     from scipy import ndimage
 
     x = crop.astype(np.float32)
@@ -93,20 +116,44 @@ def soft_mask(crop: np.ndarray, crop_classes: np.ndarray, mask: np.ndarray, regi
         return mask.astype(np.float32)
     _, (iy, ix) = ndimage.distance_transform_edt(~bg_px, return_indices=True)
     bg = x[iy, ix]  # (h, w, 3): the nearest background pixel's colour (skies, hills, floors differ)
+    if plate is not None:  # or, better, the background seen there in other frames
+        bg = np.where(np.isfinite(plate), plate, bg)
     v = obj - bg
     vv = (v * v).sum(-1)
     alpha = np.where(vv >= 1.0, np.clip(((x - bg) * v).sum(-1) / np.maximum(vv, 1.0), 0.0, 1.0), 0.0)
+    luma, chroma = x @ _LUMA, x.max(-1) - x.min(-1)
+    star = (luma > np.maximum(obj @ _LUMA, bg @ _LUMA) + SOFT_LIGHTER) & (chroma < 0.5 * np.ptp(obj))
+    line = (crop_classes == BACKGROUND_CLASS) & (luma < np.minimum(obj @ _LUMA, bg @ _LUMA) - SOFT_DARKER)
+    alpha = np.where(star, 0.0, np.where(line, 1.0, alpha))
     alpha = np.maximum(alpha, mask)  # a pixel the tables read as the object's colour is the object's
-    reach = ndimage.binary_dilation(region, iterations=SOFT_REACH)
+    near = ndimage.binary_dilation(region, iterations=reach)
     other = (crop_classes >= FIRST_COLOR_CLASS) & ~region
-    return (alpha * (reach & ~other)).astype(np.float32)
+    return (alpha * (near & ~other)).astype(np.float32)
 
 
-def coverage(shape: str, dx: np.ndarray, dy: np.ndarray, radius, angle, extent: float) -> np.ndarray:
+def background_plate(frames: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """The background behind each pixel (H, W, 3) float32 of a still camera's frames (T, H, W, 3)
+    with their class maps (T, H, W), NaN where no frame shows it: the median over the frames
+    that show background there farther than a soft mask reaches from anything else (a still
+    object's outline is never read as its colour, so only such frames show what is behind)."""
+    import warnings
+
+    from scipy import ndimage
+
+    things = classes != BACKGROUND_CLASS
+    grow = np.ones((1, 3, 3), dtype=bool)
+    clear = ~ndimage.binary_dilation(things, structure=grow, iterations=SOFT_REACH + 1)
+    seen = np.where(clear[..., None], frames.astype(np.float32), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pixels no frame shows
+        return np.nanmedian(seen, axis=0)
+
+
+def coverage(shape: str, dx: np.ndarray, dy: np.ndarray, radius, angle, extent, softness=1.0) -> np.ndarray:
     """Template coverage in [0, 1] of a shape (radius pixels, angle radians) at pixel offsets
     (dx right, dy up) from its centre, reaching `extent` pixels beyond the shape's edge, with a
-    one-pixel linear rim."""
-    return np.clip(0.5 + extent - shape_sdf(shape, dx, dy, radius, angle), 0.0, 1.0)
+    linear rim `softness` pixels wide (a watercolour's edge is soft over a few pixels)."""
+    return np.clip(0.5 + (extent - shape_sdf(shape, dx, dy, radius, angle)) / softness, 0.0, 1.0)
 
 
 def style_features(frames: np.ndarray) -> np.ndarray:
@@ -179,12 +226,8 @@ class Classifiers:
     pixels: PixelTables
     style: StyleModel
     extents: dict[str, float]  # style -> pixels a soft mask reaches beyond the shape's edge
+    softness: dict[str, float]  # style -> pixels over which a soft mask's rim fades
     centroid_noise: dict[str, float]  # style -> sd per axis of a soft mask's centroid, in blocks
-    # style -> (C, C): of the colour pixels within SOFT_REACH of an object of colour i (rows),
-    # the fraction read as colour j: the hues a style's rims and outlines take on
-    rims: dict[str, np.ndarray]
-    # style -> (C,): of the pixels within SOFT_REACH of an occluder, the fraction read as each colour
-    occluder_rims: dict[str, np.ndarray]
 
 
 def _fit_scenes(seed: int):
@@ -217,13 +260,15 @@ def _fit_scenes(seed: int):
 
 def _soft_samples(out, table: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per object and frame of a render that is whole, in view, at least 3 pixels in radius and
-    clear of others: the IoU (len(EXTENT_STEPS),) of each offset's template with its soft mask,
-    and the soft mask's centroid less the true centre (2,) pixels."""
+    clear of others: the IoU (len(EXTENT_STEPS), len(SOFTNESS_STEPS)) of each offset's and rim
+    width's template with its soft mask,
+    and the soft mask's centroid less the true centre (SOFT_REACH, 2) pixels, per reach."""
     from scipy import ndimage
 
     st = out.state
     t_len, n_obj, h, w = st.masks.shape
     classes = table[_quantise(out.frames)]
+    plate = background_plate(out.frames, classes) if out.spec.camera == "still" else None
     pad = SOFT_REACH + SOFT_BACKGROUND + 1
     res = []
     for t in range(0, t_len, 2):
@@ -249,19 +294,24 @@ def _soft_samples(out, table: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]
             if mask.sum() < 4:
                 continue
             region = ndimage.binary_closing(mask, structure=np.ones((3, 3), dtype=bool))
-            soft = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask, region | mask)
+            behind = None if plate is None else plate[ya:yb, xa:xb]
+            soft = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask, region | mask, SOFT_REACH, behind)
             cx, cy = st.centroid_px[t, n]
             dx = (np.arange(xa, xb) + 0.5 - cx)[None, None, :]
             dy = -(np.arange(ya, yb) + 0.5 - cy)[None, :, None]
-            cov = coverage(obj.shape, dx, dy, r, st.angle[t, n], EXTENT_STEPS[:, None, None])  # (E, h, w)
-            inter = np.minimum(cov, soft[None]).sum((1, 2))
-            union = np.maximum(cov, soft[None]).sum((1, 2))
-            total = float(soft.sum())
-            centre = (
-                xa + float((soft.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / total,
-                ya + float((soft.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / total,
-            )
-            res.append((inter / np.maximum(union, 1e-6), np.subtract(centre, (cx, cy))))
+            e, k = EXTENT_STEPS[:, None, None, None], SOFTNESS_STEPS[None, :, None, None]
+            cov = coverage(obj.shape, dx[None], dy[None], r, st.angle[t, n], e, k)  # (E, S, h, w)
+            inter = np.minimum(cov, soft).sum((2, 3))
+            union = np.maximum(cov, soft).sum((2, 3))
+            errs = []
+            for reach in range(1, SOFT_REACH + 1):
+                m = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask, region | mask, reach, behind)
+                centre = (
+                    xa + float((m.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / float(m.sum()),
+                    ya + float((m.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / float(m.sum()),
+                )
+                errs.append(np.subtract(centre, (cx, cy)))
+            res.append((inter / np.maximum(union, 1e-6), np.stack(errs)))
     return res
 
 
@@ -275,44 +325,6 @@ def _table(votes: np.ndarray) -> np.ndarray:
     _, idx = ndimage.distance_transform_edt(grid, return_indices=True)  # idx: (3, B, B, B)
     nearest = (idx[0] * BINS + idx[1]) * BINS + idx[2]
     return best[nearest.reshape(-1)]
-
-
-def _rim_counts(out, gt: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Colour classes the tables read around objects and occluders of a render: counts (C, C)
-    of pixels of each colour (columns) within SOFT_REACH of an object of each colour (rows), away
-    from other objects and occluders; and counts (C + 1,) of each colour within SOFT_REACH of an
-    occluder, away from objects, the last entry every pixel there."""
-    from scipy import ndimage
-
-    st = out.state
-    n_col = len(COLOR_NAMES)
-    pred = table[_quantise(out.frames[::2])]  # (T', H, W)
-    masks = st.masks[::2]  # (T', N, H, W)
-    occ = gt[::2] == OCCLUDER_CLASS
-    grow = np.ones((1, 3, 3), dtype=bool)
-    zones = [
-        ndimage.binary_dilation(masks[:, n], structure=grow, iterations=SOFT_REACH)
-        for n in range(masks.shape[1])
-    ]
-    objects = np.zeros(occ.shape, dtype=bool)
-    for z in zones:
-        objects |= z
-    counts = np.zeros((n_col, n_col))
-    for n, obj in enumerate(out.spec.objects):
-        others = np.zeros(occ.shape, dtype=bool)
-        for j, z in enumerate(zones):
-            if j != n:
-                others |= z
-        here = pred[zones[n] & ~others & ~occ]
-        counts[COLOR_NAMES.index(obj.color)] += np.bincount(here, minlength=FIRST_COLOR_CLASS + n_col)[
-            FIRST_COLOR_CLASS:
-        ]
-    around = ndimage.binary_dilation(occ, structure=grow, iterations=SOFT_REACH) & ~objects
-    here = pred[around]
-    occ_counts = np.append(
-        np.bincount(here, minlength=FIRST_COLOR_CLASS + n_col)[FIRST_COLOR_CLASS:], len(here)
-    )
-    return counts, occ_counts
 
 
 def _modes(x: np.ndarray, scale: np.ndarray) -> list[np.ndarray]:
@@ -345,22 +357,20 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         feats.setdefault((style, background), []).append(style_features(out.frames))
     tables = {s: _table(v) for s, v in votes.items()}
     samples: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in STYLES}
-    rim = {s: np.zeros((len(COLOR_NAMES), len(COLOR_NAMES))) for s in STYLES}
-    occ_rim = {s: np.zeros(len(COLOR_NAMES) + 1) for s in STYLES}
-    for style, _, out, classes in _fit_scenes(seed):
+    for style, _, out, _ in _fit_scenes(seed):
         if len(samples[style]) < EXTENT_SAMPLES:
             samples[style].extend(
                 (iou, err / pixel_block(style, out.frames.shape[2]))
                 for iou, err in _soft_samples(out, tables[style])
             )
-        counts, occ_counts = _rim_counts(out, classes, tables[style])
-        rim[style] += counts
-        occ_rim[style] += occ_counts
-    extents, noise = {}, {}
+    extents, softness, noise = {}, {}, {}
     for style, v in samples.items():
-        ious = np.mean([iou for iou, _ in v], axis=0) if v else np.zeros(len(EXTENT_STEPS))
-        extents[style] = round(float(EXTENT_STEPS[ious.argmax()]), 2) if v else 0.0
-        err = np.abs(np.concatenate([e for _, e in v])) if v else np.ones(1)
+        ious = np.mean([iou for iou, _ in v], axis=0) if v else np.zeros((len(EXTENT_STEPS), 1))
+        e, k = np.unravel_index(int(ious.argmax()), ious.shape)
+        extents[style] = round(float(EXTENT_STEPS[e]), 2) if v else 0.0
+        softness[style] = float(SOFTNESS_STEPS[k]) if v else 1.0
+        reach = soft_reach(extents[style])
+        err = np.abs(np.concatenate([e[reach - 1] for _, e in v])) if v else np.ones(1)
         noise[style] = round(1.4826 * float(np.median(err)), 3)  # robust sd per axis, in blocks
     allf = np.concatenate([np.concatenate(v) for v in feats.values()])
     floor = SPREAD_FLOOR * (allf.std(0) + 1e-6)
@@ -375,9 +385,8 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         pixels=PixelTables(tables=tables),
         style=StyleModel(labels=labels, mean=mean.astype(np.float32), spread=spread.astype(np.float32)),
         extents=extents,
+        softness=softness,
         centroid_noise=noise,
-        rims={s: (r / np.maximum(r.sum(1, keepdims=True), 1.0)).astype(np.float32) for s, r in rim.items()},
-        occluder_rims={s: (o[:-1] / max(o[-1], 1.0)).astype(np.float32) for s, o in occ_rim.items()},
     )
 
 
@@ -390,11 +399,10 @@ def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
     tensors = {f"table.{s}": t for s, t in models.pixels.tables.items()}
     tensors |= {"style.mean": models.style.mean, "style.spread": models.style.spread}
     tensors |= {f"extent.{s}": np.array([e], dtype=np.float32) for s, e in models.extents.items()}
+    tensors |= {f"softness.{s}": np.array([e], dtype=np.float32) for s, e in models.softness.items()}
     tensors |= {
         f"centroid_noise.{s}": np.array([e], dtype=np.float32) for s, e in models.centroid_noise.items()
     }
-    tensors |= {f"rims.{s}": r for s, r in models.rims.items()}
-    tensors |= {f"occluder_rims.{s}": r for s, r in models.occluder_rims.items()}
     meta = {"labels": json.dumps(models.style.labels), "bins": str(BINS)}
     with atomic_path(path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=meta)
@@ -413,11 +421,10 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
     tables = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("table.")}
     extents = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("extent.")}
     noise = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("centroid_noise.")}
-    rims = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("rims.")}
-    occ = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("occluder_rims.")}
-    if not set(tables) == set(extents) == set(noise) == set(rims) == set(occ):
+    soft = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("softness.")}
+    if not set(tables) == set(extents) == set(soft) == set(noise):
         raise ValueError(
-            f"{path}: written by an older fit (no style extents, noise or rims); refit with --fit-parser"
+            f"{path}: written by an older fit (no style extents or noise); refit with --fit-parser"
         )
     labels = tuple(tuple(x) for x in json.loads(meta["labels"]))
     style = StyleModel(labels=labels, mean=tensors["style.mean"], spread=tensors["style.spread"])
@@ -425,9 +432,8 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         pixels=PixelTables(tables=tables),
         style=style,
         extents=extents,
+        softness=soft,
         centroid_noise=noise,
-        rims=rims,
-        occluder_rims=occ,
     )
 
 

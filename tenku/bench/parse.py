@@ -34,9 +34,11 @@ from tenku.bench.classify import (
     OCCLUDER_CLASS,
     SOFT_BACKGROUND,
     SOFT_REACH,
+    background_plate,
     classifiers,
     coverage,
     soft_mask,
+    soft_reach,
 )
 from tenku.world import GRAVITY, SHAPES, WORLD_WIDTH
 from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER
@@ -50,11 +52,12 @@ ATTACH_GAP = 2  # pixels between a component and a larger one of another colour 
 RIM_NEAR = 0.75  # a component with this fraction of its pixels by a larger one may be its rim
 ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
+PLATE_STILL = 0.1  # world units (and a tenth of it in log zoom) a still camera may move over the clip
 SIZE_COST = 4.0  # pixels of matching cost per e-fold between a whole detection's area and a track's
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
-FIT_RADII = np.array([0.85, 0.92, 1.0, 1.08, 1.16, 1.25])  # radii tried, relative to the area's
+FIT_RADII = 0.85 * 1.08 ** np.arange(6)  # radii tried, relative to the area's (then refined)
 # Area of each shape as a multiple of its circumscribed radius squared.
 AREA_FACTOR = {
     "ball": math.pi,
@@ -144,10 +147,13 @@ class ParsedVideo:
         return np.stack([cx + (xy[..., 0] - self.width / 2) / s, cy - (xy[..., 1] - self.height / 2) / s], -1)
 
 
-def _detections(frame: np.ndarray, classes: np.ndarray, min_area: float, extent: float) -> list[Detection]:
+def _detections(
+    frame: np.ndarray, classes: np.ndarray, min_area: float, extent: float, plate: np.ndarray | None
+) -> list[Detection]:
     """Connected components of each colour class in one frame's class map (H, W), with their
-    soft masks from the frame (H, W, 3); rims within ATTACH_GAP plus the style's `extent`
-    (pixels its objects' shading reaches past their edge) of a larger component are dropped."""
+    soft masks from the frame (H, W, 3) and the clip's background plate (or None); rims within
+    ATTACH_GAP plus the style's `extent` (pixels its objects' shading reaches past their edge)
+    of a larger component are dropped."""
     from scipy import ndimage
 
     h, w = classes.shape
@@ -184,7 +190,8 @@ def _detections(frame: np.ndarray, classes: np.ndarray, min_area: float, extent:
             )
     out = _join_across_occluders(out, occ)
     reach = ATTACH_GAP + math.ceil(max(extent, 0.0))
-    return [_with_soft(d, frame, classes) for d in _drop_fringes(out, h, w, reach)]
+    soft = soft_reach(extent)
+    return [_with_soft(d, frame, classes, soft, plate) for d in _drop_fringes(out, h, w, reach)]
 
 
 def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detection]:
@@ -234,7 +241,9 @@ def _union(a: Detection, b: Detection) -> Detection:
     )
 
 
-def _with_soft(d: Detection, frame: np.ndarray, classes: np.ndarray) -> Detection:
+def _with_soft(
+    d: Detection, frame: np.ndarray, classes: np.ndarray, reach: int, plate: np.ndarray | None
+) -> Detection:
     """d with its soft mask over its bounding box padded by the soft mask's reach and the ring
     that gives the background's colour, from the pixels of its colour (before the closing that
     joins a component's pieces, which also fills a small ring's hole), and the soft mask's
@@ -247,7 +256,8 @@ def _with_soft(d: Detection, frame: np.ndarray, classes: np.ndarray) -> Detectio
     region[y0 - ya : y1 - ya, x0 - xa : x1 - xa] = d.mask
     cls = classes[ya:yb, xa:xb]
     mask = region & (cls == FIRST_COLOR_CLASS + COLOR_NAMES.index(d.color))  # its own pixels, holes open
-    soft = soft_mask(frame[ya:yb, xa:xb], cls, mask, region)
+    behind = None if plate is None else plate[ya:yb, xa:xb]
+    soft = soft_mask(frame[ya:yb, xa:xb], cls, mask, region, reach, behind)
     total = float(soft.sum())
     cx = xa + float((soft.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / total
     cy = ya + float((soft.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / total
@@ -449,10 +459,10 @@ def _kmeans_split(d: Detection, preds: list[_Prediction]) -> list[Detection]:
     return out
 
 
-def _fit_shape(det: Detection, extent: float) -> dict[str, tuple[float, float]]:
+def _fit_shape(det: Detection, extent: float, softness: float) -> dict[str, tuple[float, float]]:
     """Best soft IoU and radius (pixels) of each shape template, reaching `extent` pixels beyond
-    its edge as the style draws it, on one detection's soft mask (its mask where it has none),
-    about the soft mask's centroid, over radius and rotation."""
+    its edge with a rim `softness` pixels wide as the style draws it, on one detection's soft mask (its mask where it has none),
+    about the soft mask's centroid, over radius (refined between the radii tried) and rotation."""
     cover = np.pad(det.mask, 2).astype(np.float32) if det.soft is None else det.soft
     h, w = cover.shape
     total = float(cover.sum())
@@ -468,17 +478,23 @@ def _fit_shape(det: Detection, extent: float) -> dict[str, tuple[float, float]]:
         angles = np.arange(_ANGLES) * period / _ANGLES if period else np.zeros(1)
         rr, aa = np.meshgrid(radii, angles, indexing="ij")
         rr, aa = rr.reshape(-1, 1, 1), aa.reshape(-1, 1, 1)  # (K, 1, 1)
-        cov = coverage(shape, dx, dy, rr, aa, extent)  # (K, H, W)
+        cov = coverage(shape, dx, dy, rr, aa, extent, softness)  # (K, H, W)
         inter = np.minimum(cov, cover).sum((1, 2))
         union = np.maximum(cov, cover).sum((1, 2))
-        iou = inter / np.maximum(union, 1e-6)
-        best = int(iou.argmax())
-        out[shape] = (float(iou[best]), float(rr.reshape(-1)[best]))
+        iou = (inter / np.maximum(union, 1e-6)).reshape(len(radii), len(angles))
+        i, j = np.unravel_index(int(iou.argmax()), iou.shape)
+        radius = float(radii[i])
+        if 0 < i < len(radii) - 1:  # the parabola's vertex through the best radius and its neighbours
+            a, b, c = iou[i - 1, j], iou[i, j], iou[i + 1, j]
+            den = a - 2 * b + c
+            if den < 0:
+                radius *= float(FIT_RADII[1] / FIT_RADII[0]) ** (0.5 * (a - c) / den)
+        out[shape] = (float(iou[i, j]), radius)
     return out
 
 
 def _track_shape(
-    dets: list[Detection], block: int, extent: float
+    dets: list[Detection], block: int, extent: float, softness: float
 ) -> tuple[str, dict[str, float], float, bool]:
     """Best shape, mean IoU per shape, radius (pixels) and whether that radius spans
     SHAPE_MIN_RADIUS blocks (below it the shape is a guess), from the track's largest clean
@@ -489,11 +505,19 @@ def _track_shape(
     largest = max(d.area for d in clean)
     keep = [d for d in clean if d.area >= 0.6 * largest]
     step = max(1, len(keep) // 6)
-    fits = [_fit_shape(d, extent) for d in keep[::step]]
+    fits = [_fit_shape(d, extent, softness) for d in keep[::step]]
     scores = {s: float(np.mean([f[s][0] for f in fits])) for s in SHAPES}
     best = max(scores, key=scores.get)
     radius = float(np.median([f[best][1] for f in fits]))
     return best, scores, radius, radius / block >= SHAPE_MIN_RADIUS
+
+
+def _plate(frames: np.ndarray, classes: np.ndarray, camera) -> np.ndarray | None:
+    """`background_plate` of a still camera's clip; None where the camera moves by PLATE_STILL
+    or more (world units; a tenth of it in log zoom)."""
+    if np.abs(camera.offset).max() >= PLATE_STILL or np.abs(np.log(camera.zoom)).max() >= PLATE_STILL / 10:
+        return None
+    return background_plate(frames, classes)
 
 
 def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
@@ -512,16 +536,18 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     for name in set(styles):
         sel = np.array([s == name for s in styles])
         classes[sel] = models.pixels.classify(frames[sel], name)
+    camera = estimate_camera(frames, classes, style)
+    plate = _plate(frames, classes, camera)
     min_area = max(2.0, MIN_AREA_FRACTION * h * w)
-    per_frame = [_detections(frames[k], classes[k], min_area, models.extents[style]) for k in range(t_len)]
+    extent = models.extents[style]
+    per_frame = [_detections(frames[k], classes[k], min_area, extent, plate) for k in range(t_len)]
     block = pixel_block(style, w)
     tracks = []
-    camera = estimate_camera(frames, classes, style)
     for tr in _link(per_frame, w, fps, camera.floor_moved):
         dets = [d for d in tr if d is not None]
         if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
             continue  # a rim or an outline of another colour's object
-        shape, scores, radius, resolved = _track_shape(dets, block, models.extents[style])
+        shape, scores, radius, resolved = _track_shape(dets, block, extent, models.softness[style])
         nan2 = np.full(2, np.nan)
         tracks.append(
             Track(
