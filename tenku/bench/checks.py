@@ -211,9 +211,30 @@ def _counted(ctx: Context) -> list[Track]:
     ]
 
 
+def _objects(tracks: list[Track]) -> int:
+    """How many objects the tracks show: a track that starts by an occluder at most a frame
+    before another of its colour ended by one continues it (an object that went behind it and
+    came out again, read as a new track)."""
+    ends: list[Track] = []  # the last track of each object so far
+    for tr in sorted(tracks, key=lambda o: o.first):
+        after = [
+            k
+            for k, e in enumerate(ends)
+            if e.color == tr.color
+            and e.near_occluder[e.last]
+            and tr.near_occluder[tr.first]
+            and tr.first >= e.last - 1
+        ]
+        if after:
+            ends[after[0]] = tr
+        else:
+            ends.append(tr)
+    return len(ends)
+
+
 def check_count(ctx: Context) -> list[float]:
     seen = sum(ctx.seen(n) for n in range(len(ctx.item.spec.objects)))
-    return [float(len(_counted(ctx)) == seen)]
+    return [float(_objects(_counted(ctx)) == seen)]
 
 
 def _explained(ctx: Context, tr: Track, t: int, step: int, others: list[Track]) -> bool:

@@ -53,6 +53,9 @@ RIM_NEAR = 0.75  # a component with this fraction of its pixels by a larger one 
 ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 PLATE_STILL = 0.1  # world units (and a tenth of it in log zoom) a still camera may move over the clip
+JOIN_COVER = 0.5  # fraction of the pixels between two pieces that must be an occluder's to join them
+JOIN_ASPECT = 0.5  # two pieces joined across an occluder differ in height and width by at most this
+LINK_SIGMA = 1.5  # pixels: spread of a track's predicted position per frame since it was last seen
 SIZE_COST = 4.0  # pixels of matching cost per e-fold between a whole detection's area and a track's
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
@@ -196,8 +199,9 @@ def _detections(
 
 def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detection]:
     """Join same-colour components on the two sides of an occluder (pixels `occ` (H, W), grown
-    by its rim) where every pixel between them, on the rows both span, is the occluder's: one
-    object seen on both sides of a pillar or a wall in front of it."""
+    by its rim) where the pixels between them, on the rows both span, are mostly (JOIN_COVER)
+    the occluder's and the two together are about as tall as wide (JOIN_ASPECT): one object
+    seen on both sides of a pillar or a wall in front of it."""
     out = list(dets)
     joined = True
     while joined:
@@ -211,8 +215,12 @@ def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detec
                     continue
                 y0, y1 = max(da.bbox[1], db.bbox[1]), min(da.bbox[3], db.bbox[3])
                 gap = occ[y0:y1, da.bbox[2] : db.bbox[0]]
-                if y1 <= y0 or gap.size == 0 or not gap.all():
+                if y1 <= y0 or gap.size == 0 or gap.mean() < JOIN_COVER:
                     continue
+                span = db.bbox[2] - da.bbox[0]
+                tall = max(da.bbox[3], db.bbox[3]) - min(da.bbox[1], db.bbox[1])
+                if abs(tall - span) > JOIN_ASPECT * span:
+                    continue  # not one object's outline: two things on the two sides
                 out[a] = _union(da, db)
                 del out[b]
                 joined = True
@@ -311,7 +319,9 @@ def _link(
 ) -> list[list[Detection | None]]:
     """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching
     on each track's predicted position (never below the floor line: `floor` (T,) rows, NaN where
-    unknown); a blob that two same-colour tracks run into is split between them
+    unknown), the cost of a match its negative log-likelihood under a spread that grows with the
+    frames since the track was seen (a track seen just before wins over one back from hiding); a
+    blob that two same-colour tracks run into is split between them
     first (`_split_merged`), so identities survive a crossing."""
     from scipy.optimize import linear_sum_assignment
 
@@ -329,7 +339,9 @@ def _link(
                 for b, d in enumerate(cand):
                     dist = math.dist(pr.xy, d.centroid)
                     if dist <= gate:
-                        cost[a, b] = dist + 0.5 * abs(math.sqrt(d.area) - pr.size) + _size_cost(d, pr)
+                        off = dist + 0.5 * abs(math.sqrt(d.area) - pr.size) + _size_cost(d, pr)
+                        sigma = LINK_SIGMA * (1 + pr.gap)  # a prediction over a longer gap is looser
+                        cost[a, b] = 0.5 * (off / sigma) ** 2 + 2 * math.log(sigma)
             used = set()
             if live:
                 rows, cols = linear_sum_assignment(cost)
@@ -399,7 +411,8 @@ def _predict(track: list[Detection | None], t: int, g_px: float, floor: float) -
 def _split_merged(cand: list[Detection], preds: list[_Prediction]) -> list[Detection]:
     """Split each detection that two or more recently seen tracks predict themselves into (and
     that is larger than the biggest of them alone) between those tracks: pixels go to the
-    nearest predicted centre in units of each track's size, centres refined a few times."""
+    nearest predicted centre in units of each track's size, centres refined a few times. A
+    track that another detection fits better (distance plus `_size_cost`) claims no blob."""
     recent = [p for p in preds if p.gap <= SPLIT_GAP]
     if len(recent) < 2 or not cand:
         return cand
@@ -412,8 +425,12 @@ def _split_merged(cand: list[Detection], preds: list[_Prediction]) -> list[Detec
             reach = np.hypot(xs + x0 + 0.5 - pr.xy[0], ys + y0 + 0.5 - pr.xy[1]).min()
             if reach <= max(1.0, 0.5 * pr.size) and math.dist(pr.xy, d.centroid) < best_d:
                 best, best_d = b, math.dist(pr.xy, d.centroid)
-        if best is not None:
-            claims.setdefault(best, []).append(pr)
+        if best is None:
+            continue
+        fit = [math.dist(pr.xy, d.centroid) + _size_cost(d, pr) for d in cand]
+        if min(fit) < fit[best]:
+            continue  # another detection fits the track better: it is there, not in this blob
+        claims.setdefault(best, []).append(pr)
     out = []
     for b, d in enumerate(cand):
         prs = claims.get(b, [])
