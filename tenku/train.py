@@ -651,6 +651,10 @@ def build(cfg: TrainConfig, info: tdist.DistInfo):
         _check_sequence_parallel(cfg, info)
         group = tdist.make_mesh(info, sp=cfg.sp)["sp"].get_group()
         attention, sequence = tdist.UlyssesAttention(group), tdist.SequenceParallel(group)
+    elif info.device.type == "cpu" and resolve_precision(cfg.precision, info.device) == "bf16":
+        from tenku.dit import matmul_attention
+
+        attention = matmul_attention  # faster than the fused CPU kernel in bf16 (see its docstring)
     if cfg.model == "vae":
         task = VAETask(cfg, mcfg, info.device)
     else:

@@ -263,3 +263,23 @@ def test_sincos_positions_distinct_for_any_grid():
         pos = sincos_positions(grid, 48, torch.device("cpu"))
         assert pos.shape == (grid[0] * grid[1] * grid[2], 48)
         assert torch.unique(pos.round(decimals=5), dim=0).shape[0] == pos.shape[0]  # every token distinct
+
+
+def test_matmul_attention_equals_sdpa_with_gradients(test_preset):
+    from tenku.dit import matmul_attention
+
+    q, k, v = (torch.randn(2, 3, 17, 8, requires_grad=True) for _ in range(3))
+    out = matmul_attention(q, k, v)
+    ref = F.scaled_dot_product_attention(q, k, v)
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
+    g = torch.randn_like(out)
+    grads = torch.autograd.grad(out, (q, k, v), g)
+    grads_ref = torch.autograd.grad(ref, (q, k, v), g)
+    for a, b in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    ref_model = DiT(test_preset.dit)
+    _randomize(ref_model)
+    model = DiT(test_preset.dit, attention=matmul_attention)
+    model.load_state_dict(ref_model.state_dict())
+    x, t, text, mask = _inputs(test_preset.dit)
+    torch.testing.assert_close(model(x, t, text, mask), ref_model(x, t, text, mask), atol=1e-5, rtol=1e-5)
