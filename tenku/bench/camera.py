@@ -67,9 +67,6 @@ FIT_STEPS = 10  # Gauss-Newton steps per frame at most
 PRIOR_STEP = (0.15, 0.15, 0.03)  # spread of one frame's change of ox, oy (world units) and log zoom
 
 
-_DEBUG = {}
-
-
 @dataclass(frozen=True, kw_only=True)
 class Camera:
     offset: np.ndarray  # (T, 2) world units the view moved since the first frame (x right, y up)
@@ -437,7 +434,6 @@ def estimate_camera(frames: np.ndarray, classes: np.ndarray, style: str) -> Came
     theta = np.zeros((t, 3))  # ox, oy, log zoom per frame
     for k in range(1, t):
         theta[k] = _fit_frame(f, k, w, h, theta[k - 1])
-    _DEBUG["theta"] = theta
     offset = np.stack([_robust_line(theta[:, 0]), _robust_line(theta[:, 1])], 1)
     zoom = np.exp(_robust_line(theta[:, 2]))
     moved = np.full(t, np.nan)

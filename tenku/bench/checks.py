@@ -193,21 +193,22 @@ def check_size(ctx: Context) -> list[float]:
 
 
 def _counted(ctx: Context) -> list[Track]:
-    """Tracks long enough and large enough to be objects (not specks: a median detection area
-    under MIN_TRACK_AREA of the smallest area an object the ground truth shows takes: its
-    median visible area, and at most the smallest area the item's smallest size can take)."""
+    """Tracks long enough and large enough to be objects (not specks: a track's largest views
+    (90th percentile area) under MIN_TRACK_AREA of the largest view the ground truth gives the
+    object it shows smallest; where it shows none, of the area the item's smallest size takes)."""
     need = max(2, math.ceil(MIN_TRACK_FRAMES * ctx.parsed.frames))
+    views = [
+        float(ctx.item.state.masks[ctx.shown(n), n].sum((1, 2)).max())
+        for n in range(len(ctx.item.spec.objects))
+        if ctx.seen(n)
+    ]
     size = min(ALL_SIZES[o.size] for o in ctx.item.spec.objects)
-    smallest = min(AREA_FACTOR.values()) * (size * ctx.parsed.px_per_unit) ** 2
-    for n in range(len(ctx.item.spec.objects)):
-        shown = ctx.shown(n)
-        if ctx.seen(n):
-            smallest = min(smallest, float(np.median(ctx.item.state.masks[shown, n].sum((1, 2)))))
+    smallest = min(views) if views else min(AREA_FACTOR.values()) * (size * ctx.parsed.px_per_unit) ** 2
     return [
         tr
         for tr in ctx.parsed.tracks
         if tr.present[ctx.start :].sum() >= need
-        and np.median(tr.area[tr.present]) >= MIN_TRACK_AREA * smallest
+        and np.percentile(tr.area[tr.present], 90) >= MIN_TRACK_AREA * smallest
     ]
 
 

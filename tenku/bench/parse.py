@@ -50,6 +50,7 @@ SHAPE_MIN_RADIUS = 3.2  # a shape is told (not guessed) where its radius spans t
 FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
 ATTACH_GAP = 2  # pixels between a component and a larger one of another colour that count as attached
 RIM_NEAR = 0.75  # a component with this fraction of its pixels by a larger one may be its rim
+RIM_THICK = 1.5  # pixels: and if no pixel of it lies farther from its edge than this (a rim is thin)
 ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 PLATE_STILL = 0.1  # world units (and a tenth of it in log zoom) a still camera may move over the clip
@@ -277,7 +278,8 @@ def _drop_fringes(dets: list[Detection], h: int, w: int, reach: int) -> list[Det
     within `reach` pixels of it): the blended rim of an object read as a neighbouring hue (e.g. red
     on a sand floor read as orange). Mark the rest that hug a larger one of another colour
     (`attached`): a track attached in most of its frames is a rim or an outline, not an object
-    (`parse_video`). An object that only touches a larger one is neither."""
+    (`parse_video`). Rims are thin (RIM_THICK); an object that only touches a larger one, or
+    lies by it with a core of its own, is neither."""
     from scipy import ndimage
 
     ids = np.full((h, w), -1)
@@ -294,7 +296,8 @@ def _drop_fringes(dets: list[Detection], h: int, w: int, reach: int) -> list[Det
         mine = local == k
         near = ndimage.binary_dilation(mine, structure=eight, iterations=g)
         hug = []  # larger components of another colour that most of d's pixels lie by
-        for j in {int(j) for j in np.unique(local[near]) if j >= 0 and j != k}:
+        thin = ndimage.distance_transform_edt(np.pad(d.mask, 1)).max() <= RIM_THICK
+        for j in {int(j) for j in np.unique(local[near]) if j >= 0 and j != k} if thin else ():
             if dets[j].color == d.color or dets[j].area <= d.area:
                 continue
             by = ndimage.binary_dilation(local == j, structure=eight, iterations=g)
