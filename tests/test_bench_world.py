@@ -223,3 +223,57 @@ def test_drift_windows_and_report():
     assert res["drift"]["style"] == 0.0 and res["chunks"][0]["style"].mean == 1.0
     text = format_drift(res, 2.0)
     assert "0-2s" in text and "4-6s" in text and "drift" in text
+
+
+@pytest.mark.parametrize(
+    "camera, style, background",
+    [
+        ("still", "documentary", "night"),
+        ("pan-right", "flat", "studio"),
+        ("pan-up", "pencil", "meadow"),
+        ("zoom-out", "neon", "desert"),
+        ("zoom-in", "watercolor", "desert"),
+    ],
+)
+def test_camera_reads_each_motion_from_the_background(camera, style, background):
+    """The camera is read from the background's layers alone, in any style: the label and the
+    distance the view moved over the clip, to 0.4 world units (a still camera's label allows
+    0.5) and 0.08 in log zoom (a zoom moves 0.4)."""
+    from tenku.bench.camera import estimate_camera
+    from tenku.bench.checks import camera_label
+    from tenku.bench.classify import classifiers
+
+    spec = MAIN.replace(camera=camera, style=style, background=background)
+    out = render(spec, width=64, height=64, fps=8.0, seconds=17 / 8.0)
+    classes = classifiers().pixels.classify(out.frames, style)
+    cam = estimate_camera(out.frames, classes, style)
+    parsed = parse_video(out.frames, 8.0)
+    assert camera_label(parsed) == camera
+    assert np.abs(cam.offset[-1] - out.state.camera_offset[-1]).max() < 0.4
+    assert abs(np.log(cam.zoom[-1] / out.state.camera_zoom[-1])) < 0.08
+
+
+def test_soft_mask_centroid_is_sub_pixel(main_item):
+    """Soft masks weigh anti-aliased rims by their coverage: tracked centres of whole objects
+    lie within a fifth of a pixel of the true ones."""
+    parsed = parse_video(main_item.frames, FPS)
+    from tenku.bench.checks import associate
+
+    match = associate(main_item, parsed)
+    st = main_item.state
+    for n in range(len(MAIN.objects)):
+        tr = parsed.tracks[match[n]]
+        ok = tr.present & (st.visible_fraction[:, n] >= 0.98) & ~tr.at_edge & ~tr.merged
+        err = np.linalg.norm(tr.centroid[ok] - st.centroid_px[ok, n], axis=1)
+        assert np.median(err) < 0.2, f"object {n}: median centre error {np.median(err):.2f} px"
+
+
+def test_classifiers_round_trip(tmp_path):
+    from tenku.bench.classify import classifiers, load_classifiers, save_classifiers
+
+    models = classifiers()
+    back = load_classifiers(save_classifiers(models, tmp_path / "c.safetensors"))
+    assert back.extents == models.extents and back.softness == models.softness
+    assert back.centroid_noise == models.centroid_noise and back.style.labels == models.style.labels
+    for style, table in models.pixels.tables.items():
+        assert np.array_equal(back.pixels.tables[style], table)

@@ -3,8 +3,9 @@
 - `items`: seeded benchmark items per split (spec -> prompt, ground-truth frames and state).
 - `generators`: the `VideoGenerator` protocol, `ground-truth`, checkpoints, and the ceiling's
   video transforms (`h264[:CRF]`, `vae:CHECKPOINT`).
-- `classify`: per-style pixel colour tables and the style model, fitted on renders and shipped
-  as `classifiers.safetensors` (`tenku bench world --fit-parser` refits them).
+- `classify`: per-style pixel colour tables, the style model, soft masks and each style's
+  extent, rim width and centroid noise, fitted on renders and shipped as
+  `classifiers.safetensors` (`tenku bench world --fit-parser` refits them).
 - `parse`: frames -> objects (segmentation, tracks with identities, shape, size), camera, style.
 - `camera`: pan and zoom from the background's layers (skyline, floor line and seams, occluders).
 - `motion`: velocity and gravity fits, ground-truth events (collisions, occlusions).

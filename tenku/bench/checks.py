@@ -14,7 +14,9 @@ deterministic ground truth, frame for frame (the protocol of Kang et al. 2024: v
 world units per second).
 
 Scope notes, by design: uniform-motion velocity error is measured on still-camera scenes (as in
-Kang et al.); gravity is fitted in screen coordinates, which a pan does not bend, and not under
+Kang et al.) over windows long enough for the parser's own position noise (`VELOCITY_RESOLVE`);
+objects are asked for where the ground truth shows them at a detectable size (`Context.seen`,
+`Context.shown`); gravity is fitted in screen coordinates, which a pan does not bend, and not under
 zoom; the background is scored only for styles that keep the background's colours (the neon and
 pencil styles repaint every background alike); shapes and sizes only for objects large enough
 to resolve in the ground truth (`parse.SHAPE_MIN_RADIUS` blocks; `Context.resolvable`).

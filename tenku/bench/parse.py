@@ -5,16 +5,22 @@ ground truth:
 
 1. style and background per frame (`StyleModel`), the clip's style by majority;
 2. a class per pixel from the style's colour table (`PixelTables`: background, occluder, or one
-   of the world's eight colours), then connected components per colour -> `Detection`s;
-3. tracks: detections linked frame to frame per colour by Hungarian matching on the distance to
-   each track's constant-velocity prediction, with gaps allowed so an object that comes out from
-   behind an occluder keeps its identity;
-4. shape and size per track by fitting the world's shape templates (signed distance fields) to
-   each clean detection's mask over radius and rotation; the best mean soft IoU names the shape;
-5. camera (`camera.estimate_camera`): per frame the far layer's skyline, the floor line, the
+   of the world's eight colours), then connected components per colour -> `Detection`s: thin
+   rims hugging a larger component of another colour are dropped, pieces of one object on the
+   two sides of an occluder joined, and each gets a soft mask (`classify.soft_mask`: coverage
+   from colour against the background behind it) whose centroid is its sub-pixel position;
+3. camera (`camera.estimate_camera`): per frame the far layer's skyline, the floor line, the
    floor's seams and the occluders' edges, each moved by the camera with its own parallax, fitted
    with one pan and zoom. (Object areas cannot give zoom: the world has growing and shrinking
-   objects.)
+   objects.) A still camera's clip gives a background plate for the soft masks;
+4. tracks: detections linked frame to frame per colour by Hungarian matching on each track's
+   prediction (constant velocity or gravity, resting on the floor line), the cost a negative
+   log-likelihood that loosens with the frames a track was unseen, so an object that comes out
+   from behind an occluder keeps its identity; same-colour twins are told by the area of their
+   last whole sighting, and a blob two of them run into is split between them;
+5. shape and size per track by fitting the world's shape templates (signed distance fields,
+   reaching as far past the edge as the style draws) to the soft masks of its largest clean
+   views over radius and rotation; the best mean soft IoU names the shape.
 
 Pixel coordinates are (x, y) with y down and pixel centres at +0.5, as in `WorldState`.
 `ParsedVideo.to_world(xy, t)` converts them to world units (y up) with the parsed camera.
