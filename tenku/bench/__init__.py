@@ -4,9 +4,10 @@
 - `generators`: the `VideoGenerator` protocol, `ground-truth`, checkpoints, and the ceiling's
   video transforms (`h264[:CRF]`, `vae:CHECKPOINT`).
 - `classify`: per-style pixel colour tables, the style model, soft masks and each style's
-  extent, rim width and centroid noise, fitted on renders and shipped as
+  extent, rim width, centroid noise, colour tints and outlines, fitted on renders and shipped as
   `classifiers.safetensors` (`tenku bench world --fit-parser` refits them).
-- `parse`: frames -> objects (segmentation, tracks with identities, shape, size), camera, style.
+- `segment`: one frame's class map -> detections (components, rims dropped, outline blobs).
+- `parse`: frames -> objects (tracks with identities, shape, size), camera, style.
 - `camera`: pan and zoom from the background's layers (skyline, floor line and seams, occluders).
 - `motion`: velocity and gravity fits, ground-truth events (collisions, occlusions).
 - `checks`: every check as a function of (item, parsed video) -> samples.

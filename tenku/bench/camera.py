@@ -14,7 +14,8 @@ of a layer with parallax p from (u0, v0) in the first frame to
 (pixels, y down; s0 = W / WORLD_WIDTH pixels per world unit). Per frame the parser measures
 
 1. the skyline: per column, the row of the far layer's top edge (the strongest vertical edge of
-   the blurred background above the floor line, with the clip's sign);
+   the blurred background above the floor line, or above its last row seen once it is lost,
+   with the clip's sign);
 2. the floor line's row (the strongest row edge near its place, then near its last row);
 3. the floor's seams: columns of the floor strip darker (or brighter) than their neighbours;
 4. the occluders' left and right edges;
@@ -24,7 +25,8 @@ before (cameras move smoothly). The skyline alone separates a vertical pan from 
 weakly; the floor line and seams (parallax 1) and the skyline's horizontal stretch make the
 difference. The per-frame fits are then smoothed to the world's camera model: offsets linear in
 time and the zoom's logarithm linear in time, both zero at the first frame (Huber weights, so a
-frame with a bad reading does not bend the line).
+frame with a bad reading does not bend the line; a frame with no reading at all, whose fit is
+only the frame before's, is left out).
 """
 
 from __future__ import annotations
@@ -274,6 +276,15 @@ def _occluder_edges(occ: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+def _last_seen(floor: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """floor (T,) rows where `seen`, and after the line is lost its last row seen (what the
+    search follows once it is lost need not be the floor; where it was never seen, that)."""
+    if not seen[0]:
+        return floor
+    last = int(np.nonzero(seen)[0][-1])
+    return np.where(seen, floor, floor[last])
+
+
 def _features(frames: np.ndarray, classes: np.ndarray, style: str) -> _Features:
     from scipy import ndimage
 
@@ -289,7 +300,7 @@ def _features(frames: np.ndarray, classes: np.ndarray, style: str) -> _Features:
     floor, seen = _floor_row(_smooth(luma, bg), bg, h * (1 - FLOOR_VIEW_FRACTION))
     if margin_px(style) > rim:
         bg = ~ndimage.binary_dilation(thing, structure=eight, iterations=margin_px(style))
-    sky, sky_spread = _skyline(_smooth(luma, bg), bg, floor)
+    sky, sky_spread = _skyline(_smooth(luma, bg), bg, _last_seen(floor, seen))
     return _Features(
         sky=sky,
         sky_spread=sky_spread,
@@ -408,14 +419,21 @@ def _fit_frame(f: _Features, k: int, w: int, h: int, prior: np.ndarray) -> np.nd
     return theta
 
 
-def _robust_line(values: np.ndarray) -> np.ndarray:
+def _measured(f: _Features, k: int, w: int, h: int, theta: np.ndarray) -> bool:
+    """Whether frame k has any measurement matched under camera theta (else its fit is only the
+    prior's)."""
+    return len(_residuals(theta, f, k, w, h, _match(theta, f, k, w))) > 0
+
+
+def _robust_line(values: np.ndarray, use: np.ndarray | None = None) -> np.ndarray:
     """values (T,) replaced by a line in time through 0 at the first frame, fitted with Huber
-    weights (outlying frames do not bend it)."""
+    weights (outlying frames do not bend it) to the frames `use` (T,) bool (default all)."""
     t_len = len(values)
-    if t_len < 3:
-        return values - values[0]
-    t = np.arange(t_len, dtype=np.float64)[1:, None]  # (T-1, 1)
-    y = values[1:] - values[0]
+    use = np.ones(t_len, dtype=bool) if use is None else use
+    if t_len < 3 or not use[1:].any():
+        return np.zeros(t_len)
+    t = np.nonzero(use[1:])[0][:, None] + 1.0  # (K, 1) frames used
+    y = values[1:][use[1:]] - values[0]
     wts = np.ones(len(y))
     coef = np.zeros(1)
     for _ in range(6):
@@ -432,10 +450,13 @@ def estimate_camera(frames: np.ndarray, classes: np.ndarray, style: str) -> Came
     t, h, w, _ = frames.shape
     f = _features(frames, classes, style)
     theta = np.zeros((t, 3))  # ox, oy, log zoom per frame
+    seen = np.ones(t, dtype=bool)  # frames with a measurement
     for k in range(1, t):
-        theta[k] = _fit_frame(f, k, w, h, theta[k - 1])
-    offset = np.stack([_robust_line(theta[:, 0]), _robust_line(theta[:, 1])], 1)
-    zoom = np.exp(_robust_line(theta[:, 2]))
+        prior = theta[k - 1]
+        theta[k] = _fit_frame(f, k, w, h, prior)
+        seen[k] = _measured(f, k, w, h, theta[k])
+    offset = np.stack([_robust_line(theta[:, 0], seen), _robust_line(theta[:, 1], seen)], 1)
+    zoom = np.exp(_robust_line(theta[:, 2], seen))
     moved = np.full(t, np.nan)
     if f.floor_seen[0]:
         moved = h / 2 + (f.floor[0] - h / 2) * zoom + offset[:, 1] * (w / WORLD_WIDTH) * zoom

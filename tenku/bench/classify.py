@@ -19,9 +19,13 @@ rather than hard-coding it:
   pixels its rim fades, fitted as the offset and rim width of the shape's template that best
   match the soft masks of rendered objects; and the
   spread of a soft mask's centroid about the true centre (the parser's own position noise).
+- tints and outlines: per style, the direction each colour tints the pixels of and around a
+  rendered object away from its background (`tint`), and how much of an object's edge the style
+  draws as a dark outline (`outlined`): where a style outlines its objects, an object a few
+  pixels across may show little but its outline, and its tint tells its colour.
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
-all three; it is deterministic and takes under a minute; `classifiers()` loads the shipped fit
+all of them; it is deterministic and takes under a minute; `classifiers()` loads the shipped fit
 (or fits once per process without it).
 """
 
@@ -58,6 +62,9 @@ STYLE_FEATURES = 16
 STYLE_MODES = 3  # centroids per (style, background): its looks as the camera moves
 STYLE_MIN_MODE = 8  # frames a centroid needs
 SPREAD_FLOOR = 0.05  # per-class feature spread is at least this fraction of the overall spread
+OUTLINE_MIN_AREA = (
+    25  # pixels: objects this large (with a fill inside their edge) give a style's outline fraction
+)
 # Fitted with `tenku bench world --fit-parser` (fit_classifiers(0)); shipped with the package.
 CLASSIFIERS_PATH = Path(__file__).parent / "classifiers.safetensors"
 
@@ -86,6 +93,17 @@ def soft_reach(extent: float) -> int:
     """Pixels past a detection's region its soft mask reaches in a style of this extent: the
     anti-aliased rim (1), and as far as the style shades past an edge, SOFT_REACH at most."""
     return min(SOFT_REACH, 1 + round(max(extent, 0.0)))
+
+
+def tint(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Mean tint (3,) of pixels (K, 3) away from a background colour (3,): each pixel's chroma
+    (its colour less its channel mean) less the background's scaled to the pixel's luma (a
+    darker or lighter shade of the background, a grey outline, have none)."""
+    x = np.asarray(pixels, dtype=np.float64)
+    bg = np.asarray(background, dtype=np.float64)
+    scale = (x @ _LUMA) / max(float(bg @ _LUMA), 1.0)  # (K,)
+    chroma = x - x.mean(-1, keepdims=True)
+    return (chroma - (bg - bg.mean())[None] * scale[:, None]).mean(0)
 
 
 def soft_mask(
@@ -228,6 +246,8 @@ class Classifiers:
     extents: dict[str, float]  # style -> pixels a soft mask reaches beyond the shape's edge
     softness: dict[str, float]  # style -> pixels over which a soft mask's rim fades
     centroid_noise: dict[str, float]  # style -> sd per axis of a soft mask's centroid, in blocks
+    tints: dict[str, np.ndarray]  # style -> (len(COLOR_NAMES), 3) unit tint direction per colour
+    outlined: dict[str, float]  # style -> median fraction of an object's edge drawn as a dark outline
 
 
 def _fit_scenes(seed: int):
@@ -315,6 +335,42 @@ def _soft_samples(out, table: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]
     return res
 
 
+def _ink_samples(out) -> list[tuple[str, np.ndarray, float | None]]:
+    """Per object and frame of a render that is whole, in view and clear of others: its colour,
+    the tint (3,) of its pixels and those a pixel around them against the background a few
+    pixels out (`tint`), and, where it is large enough to have a fill, the fraction of its edge
+    pixels much darker (SOFT_DARKER) than both its fill and that background (None otherwise)."""
+    from scipy import ndimage
+
+    st = out.state
+    t_len, n_obj, h, w = st.masks.shape
+    pad = 6
+    res = []
+    for t in range(0, t_len, 2):
+        luma = out.frames[t].astype(np.float64) @ _LUMA
+        for n, obj in enumerate(out.spec.objects):
+            x0, y0, x1, y1 = st.bbox_px[t, n]
+            if st.visible_fraction[t, n] < 0.98 or x0 < pad or y0 < pad or x1 > w - pad or y1 > h - pad:
+                continue
+            mask = st.masks[t, n]
+            if not mask.any():
+                continue
+            near = ndimage.binary_dilation(mask, iterations=5)
+            if np.delete(st.masks[t], n, axis=0).any(0)[near].any():
+                continue
+            ring = ndimage.binary_dilation(mask, iterations=4) & ~ndimage.binary_dilation(mask, iterations=2)
+            bg = np.median(out.frames[t][ring].astype(np.float64), axis=0)
+            grow = ndimage.binary_dilation(mask, iterations=1)
+            frac = None
+            inner = ndimage.binary_erosion(mask, iterations=2)
+            if mask.sum() >= OUTLINE_MIN_AREA and inner.sum() >= 2:
+                edge = mask & ~ndimage.binary_erosion(mask)
+                dark = min(float(np.median(luma[inner])), float(bg @ _LUMA)) - SOFT_DARKER
+                frac = float((luma[edge] < dark).mean())
+            res.append((obj.color, tint(out.frames[t][grow], bg), frac))
+    return res
+
+
 def _table(votes: np.ndarray) -> np.ndarray:
     """Class per bin (BINS^3,) uint8 from votes (BINS^3, classes); empty bins take the nearest."""
     from scipy import ndimage
@@ -357,12 +413,23 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         feats.setdefault((style, background), []).append(style_features(out.frames))
     tables = {s: _table(v) for s, v in votes.items()}
     samples: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in STYLES}
+    tint_sum = {s: np.zeros((len(COLOR_NAMES), 3)) for s in STYLES}
+    edges: dict[str, list[float]] = {s: [] for s in STYLES}
     for style, _, out, _ in _fit_scenes(seed):
         if len(samples[style]) < EXTENT_SAMPLES:
             samples[style].extend(
                 (iou, err / pixel_block(style, out.frames.shape[2]))
                 for iou, err in _soft_samples(out, tables[style])
             )
+        for color, vec, frac in _ink_samples(out):
+            tint_sum[style][COLOR_NAMES.index(color)] += vec
+            if frac is not None:
+                edges[style].append(frac)
+    tints = {
+        s: (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+        for s, v in tint_sum.items()
+    }
+    outlined = {s: round(float(np.median(v)), 3) if v else 0.0 for s, v in edges.items()}
     extents, softness, noise = {}, {}, {}
     for style, v in samples.items():
         ious = np.mean([iou for iou, _ in v], axis=0) if v else np.zeros((len(EXTENT_STEPS), 1))
@@ -387,6 +454,8 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         extents=extents,
         softness=softness,
         centroid_noise=noise,
+        tints=tints,
+        outlined=outlined,
     )
 
 
@@ -403,6 +472,8 @@ def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
     tensors |= {
         f"centroid_noise.{s}": np.array([e], dtype=np.float32) for s, e in models.centroid_noise.items()
     }
+    tensors |= {f"tint.{s}": np.asarray(v, dtype=np.float32) for s, v in models.tints.items()}
+    tensors |= {f"outlined.{s}": np.array([e], dtype=np.float32) for s, e in models.outlined.items()}
     meta = {"labels": json.dumps(models.style.labels), "bins": str(BINS)}
     with atomic_path(path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=meta)
@@ -422,9 +493,12 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
     extents = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("extent.")}
     noise = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("centroid_noise.")}
     soft = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("softness.")}
-    if not set(tables) == set(extents) == set(soft) == set(noise):
+    tints = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("tint.")}
+    outlined = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("outlined.")}
+    if not set(tables) == set(extents) == set(soft) == set(noise) == set(tints) == set(outlined):
         raise ValueError(
-            f"{path}: written by an older fit (no style extents or noise); refit with --fit-parser"
+            f"{path}: written by an older fit (no style extents, noise, tints or outlines); "
+            "refit with --fit-parser"
         )
     labels = tuple(tuple(x) for x in json.loads(meta["labels"]))
     style = StyleModel(labels=labels, mean=tensors["style.mean"], spread=tensors["style.spread"])
@@ -434,6 +508,8 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         extents=extents,
         softness=soft,
         centroid_noise=noise,
+        tints=tints,
+        outlined=outlined,
     )
 
 

@@ -5,10 +5,10 @@ ground truth:
 
 1. style and background per frame (`StyleModel`), the clip's style by majority;
 2. a class per pixel from the style's colour table (`PixelTables`: background, occluder, or one
-   of the world's eight colours), then connected components per colour -> `Detection`s: thin
-   rims hugging a larger component of another colour are dropped, pieces of one object on the
-   two sides of an occluder joined, and each gets a soft mask (`classify.soft_mask`: coverage
-   from colour against the background behind it) whose centroid is its sub-pixel position;
+   of the world's eight colours), then per frame the objects it shows (`segment.detections`:
+   components per colour without the rims of others, pieces on two sides of an occluder
+   joined, small objects that show only their outline in styles that outline them, each with
+   a soft mask whose centroid is its sub-pixel position);
 3. camera (`camera.estimate_camera`): per frame the far layer's skyline, the floor line, the
    floor's seams and the occluders' edges, each moved by the camera with its own parallax, fitted
    with one pan and zoom. (Object areas cannot give zoom: the world has growing and shrinking
@@ -17,7 +17,9 @@ ground truth:
    prediction (constant velocity or gravity, resting on the floor line), the cost a negative
    log-likelihood that loosens with the frames a track was unseen, so an object that comes out
    from behind an occluder keeps its identity; same-colour twins are told by the area of their
-   last whole sighting, and a blob two of them run into is split between them;
+   last whole sighting, a blob two of them run into is split between them (or, where it is
+   left whole while one of them goes missing, marked as theirs together), and a blob a twin
+   comes out of in the next frame is split between the two;
 5. shape and size per track by fitting the world's shape templates (signed distance fields,
    reaching as far past the edge as the style draws) to the soft masks of its largest clean
    views over radius and rotation; the best mean soft IoU names the shape.
@@ -33,38 +35,25 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tenku.bench.camera import OCCLUDER_MIN_FRACTION, estimate_camera
-from tenku.bench.classify import (
-    COLOR_NAMES,
-    FIRST_COLOR_CLASS,
-    OCCLUDER_CLASS,
-    SOFT_BACKGROUND,
-    SOFT_REACH,
-    background_plate,
-    classifiers,
-    coverage,
-    soft_mask,
-    soft_reach,
-)
+from tenku.bench.camera import estimate_camera
+from tenku.bench.classify import OCCLUDER_CLASS, background_plate, classifiers, coverage
+from tenku.bench.segment import Detection, detections
 from tenku.world import GRAVITY, SHAPES, WORLD_WIDTH
 from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER
 from tenku.world.styles import pixel_block
 from tenku.world.vocab import FLOOR_VIEW_FRACTION
 
 MIN_AREA_FRACTION = 1.0 / 4096  # detections smaller than this fraction of the frame are noise
+OUTLINED = 0.5  # a style outlines its objects where this much of their edge is drawn dark (`outlined`)
 SHAPE_MIN_RADIUS = 3.2  # a shape is told (not guessed) where its radius spans this many blocks
-FRINGE_RATIO = 0.34  # a component this small next to another colour's is its rim, not an object
-ATTACH_GAP = 2  # pixels between a component and a larger one of another colour that count as attached
-RIM_NEAR = 0.75  # a component with this fraction of its pixels by a larger one may be its rim
-RIM_THICK = 1.5  # pixels: and if no pixel of it lies farther from its edge than this (a rim is thin)
 ATTACHED_TRACK = 0.5  # a track attached in at least this fraction of its frames is a rim, not an object
 MATCH_GATE = 0.25  # a detection may join a track within this fraction of the frame width (+ radius)
 PLATE_STILL = 0.1  # world units (and a tenth of it in log zoom) a still camera may move over the clip
-JOIN_COVER = 0.5  # fraction of the pixels between two pieces that must be an occluder's to join them
-JOIN_ASPECT = 0.5  # two pieces joined across an occluder differ in height and width by at most this
 LINK_SIGMA = 1.5  # pixels: spread of a track's predicted position per frame since it was last seen
 SIZE_COST = 4.0  # pixels of matching cost per e-fold between a whole detection's area and a track's
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
+SHARED_AREA = 1.6  # a blob this many times a track's whole area, by a twin gone missing, is theirs together
+SHARED_SIGHTINGS = 3  # frames a track must have been seen in to be a twin that may share a blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
 FIT_RADII = 0.85 * 1.08 ** np.arange(6)  # radii tried, relative to the area's (then refined)
@@ -77,22 +66,6 @@ AREA_FACTOR = {
     "star": 5 * STAR_INNER * math.sin(math.pi / 5),
 }
 _PERIOD = {"ball": 0.0, "ring": 0.0, "box": math.pi / 2, "triangle": 2 * math.pi / 3, "star": 2 * math.pi / 5}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Detection:
-    color: str  # one of COLOR_NAMES
-    centroid: tuple[float, float]  # (x, y) pixels, y down (of the soft mask where there is one)
-    area: float  # pixels
-    bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) pixels
-    bottom: float  # y (pixels, y down) of the lowest mask pixel's bottom edge
-    mask: np.ndarray  # (y1 - y0, x1 - x0) bool
-    at_edge: bool  # touches the frame border
-    near_occluder: bool  # within a few pixels of occluder pixels
-    attached: bool = False  # within ATTACH_GAP pixels of a larger component of another colour
-    merged: bool = False  # a piece of a blob split between same-colour tracks (position approximate)
-    soft: np.ndarray | None = None  # coverage per pixel of a crop around the mask (`soft_mask`)
-    soft_origin: tuple[int, int] = (0, 0)  # (x, y) pixels of the crop's top-left corner
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,170 +130,13 @@ class ParsedVideo:
         return np.stack([cx + (xy[..., 0] - self.width / 2) / s, cy - (xy[..., 1] - self.height / 2) / s], -1)
 
 
-def _detections(
-    frame: np.ndarray, classes: np.ndarray, min_area: float, extent: float, plate: np.ndarray | None
-) -> list[Detection]:
-    """Connected components of each colour class in one frame's class map (H, W), with their
-    soft masks from the frame (H, W, 3) and the clip's background plate (or None); rims within
-    ATTACH_GAP plus the style's `extent` (pixels its objects' shading reaches past their edge)
-    of a larger component are dropped."""
-    from scipy import ndimage
-
-    h, w = classes.shape
-    occ_labels, n_occ = ndimage.label(classes == OCCLUDER_CLASS)
-    big = np.bincount(occ_labels.reshape(-1), minlength=n_occ + 1) >= OCCLUDER_MIN_FRACTION * h * w
-    big[0] = False
-    occ = ndimage.binary_dilation(big[occ_labels], iterations=2)
-    eight = np.ones((3, 3), dtype=bool)
-    out = []
-    for k, name in enumerate(COLOR_NAMES):
-        mask = ndimage.binary_closing(classes == FIRST_COLOR_CLASS + k, structure=eight)
-        labels, n = ndimage.label(mask, structure=eight)
-        if n == 0:
-            continue
-        for i, sl in enumerate(ndimage.find_objects(labels)):
-            mask = labels[sl] == i + 1
-            area = float(mask.sum())
-            if area < min_area:
-                continue
-            ys, xs = np.nonzero(mask)
-            y0, x0 = sl[0].start, sl[1].start
-            y1, x1 = sl[0].stop, sl[1].stop
-            out.append(
-                Detection(
-                    color=name,
-                    centroid=(float(xs.mean() + x0 + 0.5), float(ys.mean() + y0 + 0.5)),
-                    area=area,
-                    bbox=(x0, y0, x1, y1),
-                    bottom=float(y1),
-                    mask=mask,
-                    at_edge=x0 == 0 or y0 == 0 or x1 == w or y1 == h,
-                    near_occluder=bool(occ[sl].any()),
-                )
-            )
-    out = _join_across_occluders(out, occ)
-    reach = ATTACH_GAP + math.ceil(max(extent, 0.0))
-    soft = soft_reach(extent)
-    return [_with_soft(d, frame, classes, soft, plate) for d in _drop_fringes(out, h, w, reach)]
-
-
-def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detection]:
-    """Join same-colour components on the two sides of an occluder (pixels `occ` (H, W), grown
-    by its rim) where the pixels between them, on the rows both span, are mostly (JOIN_COVER)
-    the occluder's and the two together are about as tall as wide (JOIN_ASPECT): one object
-    seen on both sides of a pillar or a wall in front of it."""
-    out = list(dets)
-    joined = True
-    while joined:
-        joined = False
-        for a in range(len(out)):
-            for b in range(len(out)):
-                da, db = out[a], out[b]
-                if a == b or da.color != db.color or not (da.near_occluder and db.near_occluder):
-                    continue
-                if da.bbox[2] > db.bbox[0]:  # da must lie left of db
-                    continue
-                y0, y1 = max(da.bbox[1], db.bbox[1]), min(da.bbox[3], db.bbox[3])
-                gap = occ[y0:y1, da.bbox[2] : db.bbox[0]]
-                if y1 <= y0 or gap.size == 0 or gap.mean() < JOIN_COVER:
-                    continue
-                span = db.bbox[2] - da.bbox[0]
-                tall = max(da.bbox[3], db.bbox[3]) - min(da.bbox[1], db.bbox[1])
-                if abs(tall - span) > JOIN_ASPECT * span:
-                    continue  # not one object's outline: two things on the two sides
-                out[a] = _union(da, db)
-                del out[b]
-                joined = True
-                break
-            if joined:
-                break
-    return out
-
-
-def _union(a: Detection, b: Detection) -> Detection:
-    """One detection of the pixels of two of the same colour."""
-    x0, y0 = min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1])
-    x1, y1 = max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3])
-    mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
-    for d in (a, b):
-        mask[d.bbox[1] - y0 : d.bbox[3] - y0, d.bbox[0] - x0 : d.bbox[2] - x0] |= d.mask
-    ys, xs = np.nonzero(mask)
-    return replace(
-        a,
-        centroid=(float(xs.mean() + x0 + 0.5), float(ys.mean() + y0 + 0.5)),
-        area=float(mask.sum()),
-        bbox=(x0, y0, x1, y1),
-        bottom=float(y1),
-        mask=mask,
-        at_edge=a.at_edge or b.at_edge,
-    )
-
-
-def _with_soft(
-    d: Detection, frame: np.ndarray, classes: np.ndarray, reach: int, plate: np.ndarray | None
-) -> Detection:
-    """d with its soft mask over its bounding box padded by the soft mask's reach and the ring
-    that gives the background's colour, from the pixels of its colour (before the closing that
-    joins a component's pieces, which also fills a small ring's hole), and the soft mask's
-    centroid (sub-pixel: anti-aliased edges weigh by their coverage)."""
-    h, w = classes.shape
-    pad = SOFT_REACH + SOFT_BACKGROUND + 1
-    x0, y0, x1, y1 = d.bbox
-    xa, ya, xb, yb = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
-    region = np.zeros((yb - ya, xb - xa), dtype=bool)
-    region[y0 - ya : y1 - ya, x0 - xa : x1 - xa] = d.mask
-    cls = classes[ya:yb, xa:xb]
-    mask = region & (cls == FIRST_COLOR_CLASS + COLOR_NAMES.index(d.color))  # its own pixels, holes open
-    behind = None if plate is None else plate[ya:yb, xa:xb]
-    soft = soft_mask(frame[ya:yb, xa:xb], cls, mask, region, reach, behind)
-    total = float(soft.sum())
-    cx = xa + float((soft.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / total
-    cy = ya + float((soft.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / total
-    return replace(d, soft=soft, soft_origin=(xa, ya), centroid=(cx, cy))
-
-
-def _drop_fringes(dets: list[Detection], h: int, w: int, reach: int) -> list[Detection]:
-    """Drop components that hug a much larger one of another colour (RIM_NEAR of their pixels
-    within `reach` pixels of it): the blended rim of an object read as a neighbouring hue (e.g. red
-    on a sand floor read as orange). Mark the rest that hug a larger one of another colour
-    (`attached`): a track attached in most of its frames is a rim or an outline, not an object
-    (`parse_video`). Rims are thin (RIM_THICK); an object that only touches a larger one, or
-    lies by it with a core of its own, is neither."""
-    from scipy import ndimage
-
-    ids = np.full((h, w), -1)
-    for k, d in enumerate(dets):
-        x0, y0, x1, y1 = d.bbox
-        ids[y0:y1, x0:x1][d.mask] = k
-    keep = []
-    eight = np.ones((3, 3), dtype=bool)
-    g = reach
-    for k, d in enumerate(dets):
-        x0, y0, x1, y1 = d.bbox
-        xa, ya, xb, yb = max(0, x0 - 2 * g), max(0, y0 - 2 * g), min(w, x1 + 2 * g), min(h, y1 + 2 * g)
-        local = ids[ya:yb, xa:xb]
-        mine = local == k
-        near = ndimage.binary_dilation(mine, structure=eight, iterations=g)
-        hug = []  # larger components of another colour that most of d's pixels lie by
-        thin = ndimage.distance_transform_edt(np.pad(d.mask, 1)).max() <= RIM_THICK
-        for j in {int(j) for j in np.unique(local[near]) if j >= 0 and j != k} if thin else ():
-            if dets[j].color == d.color or dets[j].area <= d.area:
-                continue
-            by = ndimage.binary_dilation(local == j, structure=eight, iterations=g)
-            if (mine & by).sum() >= RIM_NEAR * mine.sum():
-                hug.append(j)
-        if any(dets[j].area >= d.area / FRINGE_RATIO for j in hug):
-            continue
-        keep.append(replace(d, attached=bool(hug)))
-    return keep
-
-
 @dataclass(frozen=True, kw_only=True)
 class _Prediction:
     xy: tuple[float, float]  # predicted centroid, pixels
     gap: int  # frames since the track was last seen
     size: float  # sqrt of its last area, pixels
     whole_area: float | None  # area of its last whole sighting (clear of edges, occluders, twins)
+    sightings: int  # frames it was seen in so far
 
 
 def _link(
@@ -351,19 +167,85 @@ def _link(
                         off = dist + 0.5 * abs(math.sqrt(d.area) - pr.size) + _size_cost(d, pr)
                         sigma = LINK_SIGMA * (1 + pr.gap)  # a prediction over a longer gap is looser
                         cost[a, b] = 0.5 * (off / sigma) ** 2 + 2 * math.log(sigma)
-            used = set()
+            used: dict[int, int] = {}  # candidate -> row of the track it joined
             if live:
                 rows, cols = linear_sum_assignment(cost)
                 for a, b in zip(rows, cols, strict=True):
                     if cost[a, b] < 1e9:
-                        tracks[live[a]][t] = cand[b]
-                        used.add(b)
+                        used[b] = a
+            for b, a in used.items():
+                missing = [
+                    pr
+                    for r, pr in enumerate(preds)
+                    if r not in used.values() and pr.gap <= SPLIT_GAP and pr.sightings >= SHARED_SIGHTINGS
+                ]
+                tracks[live[a]][t] = _shared(cand[b], preds[a], missing)
             for b, d in enumerate(cand):
                 if b not in used:
                     tr: list[Detection | None] = [None] * t_len
                     tr[t] = d
                     tracks.append(tr)
+    return _split_backward(tracks)
+
+
+def _split_backward(tracks: list[list[Detection | None]]) -> list[list[Detection | None]]:
+    """Tracks with each blob that a same-colour twin comes out of in the next frame split
+    between the two (as `_split_merged` splits a blob two tracks run into), from the last frame
+    back: a whole detection of a track SHARED_AREA times its area in the next frame or more,
+    where a track of its colour that is absent there appears next frame within reach of it
+    (twins that touch in the first frames, before either has a track of its own)."""
+    t_len = len(tracks[0]) if tracks else 0
+    for t in range(t_len - 2, -1, -1):
+        for a, tr in enumerate(tracks):
+            d, nxt = tr[t], tr[t + 1]
+            if d is None or nxt is None or not _whole(d) or d.area < SHARED_AREA * nxt.area:
+                continue
+            x0, y0, _, _ = d.bbox
+            ys, xs = np.nonzero(d.mask)
+            out = [
+                b
+                for b, o in enumerate(tracks)
+                if b != a
+                and o[t] is None
+                and o[t + 1] is not None
+                and o[t + 1].color == d.color
+                and np.hypot(xs + x0 + 0.5 - o[t + 1].centroid[0], ys + y0 + 0.5 - o[t + 1].centroid[1]).min()
+                <= max(1.0, 0.5 * math.sqrt(o[t + 1].area))
+            ]
+            if not out:
+                continue
+            owners = [a, *out]
+            preds = [
+                _Prediction(
+                    xy=tracks[k][t + 1].centroid,
+                    gap=1,
+                    size=math.sqrt(tracks[k][t + 1].area),
+                    whole_area=None,
+                    sightings=1,
+                )
+                for k in owners
+            ]
+            pieces = _kmeans_split(d, preds)
+            if len(pieces) == len(owners):
+                for k, piece in zip(owners, pieces, strict=True):
+                    tracks[k][t] = piece
     return tracks
+
+
+def _shared(d: Detection, pr: _Prediction, missing: list[_Prediction]) -> Detection:
+    """d marked `merged` where it is a blob the track shares with a twin left unsplit: whole,
+    SHARED_AREA times the track's last whole area or more, while a recently seen track of its
+    colour (seen SHARED_SIGHTINGS times: a twin, not a fragment) found nothing this frame and
+    predicts itself within reach of d (its position is then
+    neither track's)."""
+    if not _whole(d) or pr.whole_area is None or d.area < SHARED_AREA * pr.whole_area:
+        return d
+    x0, y0, _, _ = d.bbox
+    ys, xs = np.nonzero(d.mask)
+    for o in missing:
+        if np.hypot(xs + x0 + 0.5 - o.xy[0], ys + y0 + 0.5 - o.xy[1]).min() <= max(1.0, o.size):
+            return replace(d, merged=True)
+    return d
 
 
 def _whole(d: Detection) -> bool:
@@ -397,7 +279,7 @@ def _predict(track: list[Detection | None], t: int, g_px: float, floor: float) -
         whole = [(i, np.asarray(d.centroid)) for i, d in seen]
     i1, p1 = whole[-1]
     if len(whole) < 2:
-        return _Prediction(xy=tuple(p1), gap=gap, size=size, whole_area=whole_area)
+        return _Prediction(xy=tuple(p1), gap=gap, size=size, whole_area=whole_area, sightings=len(seen))
     i0, p0 = whole[-2]
     acc = np.zeros(2)
     if len(whole) >= 3:  # which model predicted p1 from the two sightings before it
@@ -414,7 +296,9 @@ def _predict(track: list[Detection | None], t: int, g_px: float, floor: float) -
     xy = p1 + v1 * dt + acc * dt**2 / 2
     if not math.isnan(floor):
         xy[1] = min(xy[1], max(floor - math.sqrt((whole_area or d_last.area) / math.pi), p1[1]))
-    return _Prediction(xy=(float(xy[0]), float(xy[1])), gap=gap, size=size, whole_area=whole_area)
+    return _Prediction(
+        xy=(float(xy[0]), float(xy[1])), gap=gap, size=size, whole_area=whole_area, sightings=len(seen)
+    )
 
 
 def _split_merged(cand: list[Detection], preds: list[_Prediction]) -> list[Detection]:
@@ -566,7 +450,11 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     plate = _plate(frames, classes, camera)
     min_area = max(2.0, MIN_AREA_FRACTION * h * w)
     extent = models.extents[style]
-    per_frame = [_detections(frames[k], classes[k], min_area, extent, plate) for k in range(t_len)]
+    tints = models.tints[style] if models.outlined[style] >= OUTLINED else None
+    per_frame = [
+        detections(frames[k], classes[k], min_area=min_area, extent=extent, plate=plate, tints=tints)
+        for k in range(t_len)
+    ]
     block = pixel_block(style, w)
     tracks = []
     for tr in _link(per_frame, w, fps, camera.floor_moved):
