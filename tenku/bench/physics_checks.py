@@ -1,0 +1,330 @@
+"""The checks of how objects move and persist: motion binding, uniform motion, gravity and
+bounce, collisions, object permanence (each `(ctx: Context) -> list[float]`, see `checks`).
+
+Scope notes, by design: uniform-motion velocity error is measured on still-camera scenes (as in
+Kang et al.) over windows long enough for the parser's own position noise (`VELOCITY_RESOLVE`);
+gravity is fitted in screen coordinates, which a pan does not bend, and not under zoom, where
+the frame's pixel grid resolves g (`GRAVITY_RESOLVE`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from tenku.bench.classify import classifiers
+from tenku.bench.context import STEADY_VISIBLE, ZOOM_CAMERAS, Context
+from tenku.bench.motion import (
+    fit_gravity,
+    fit_state,
+    fit_velocity,
+    flying,
+    gt_events,
+    hidden_spans,
+    nearest_direction,
+    nearest_name,
+    pair_collisions,
+    segments,
+)
+from tenku.world import ALL_SPEEDS, BOUNCINESS, DIRECTIONS, GRAVITY
+from tenku.world.styles import pixel_block
+
+VELOCITY_RESOLVE = 0.02  # world units / s: uniform motion is scored over steady windows where the
+# parser's own position noise (`Classifiers.centroid_noise` of the style, fitted on renders) moves
+# the fitted velocity by at most this (1 sd): the noise alone would otherwise hide the bar of 0.02
+GRAVITY_TOLERANCE = 0.2  # fitted g within 20 % of the world's
+GRAVITY_RESOLVE = 0.1  # g is scored where pixel quantisation alone moves it by at most this (1 sd):
+# the tolerance is then two standard deviations of the grid's own effect on the fit
+PENETRATION_TOLERANCE = 0.12  # world units below the floor line allowed (plus 1.5 pixels)
+APEX_TOLERANCE = 0.12  # world units an apex may rise (plus 1.5 pixels)
+PERMANENCE_FRAMES = 2  # an object must reappear within this many frames of the ground truth
+GHOST_MARGIN = 1  # frames at each end of a hidden span where a detection is not a ghost
+
+
+# ---- motion ----
+
+
+def _window(ctx: Context, n: int, axes: tuple[int, ...]) -> np.ndarray:
+    """Frames from `start` up to the first ground-truth velocity change on `axes` (bool (T,))."""
+    ev = gt_events(ctx.item.state, n)  # (T-1, 2) bool: velocity changes between t and t+1
+    t_len = ctx.parsed.frames
+    end = t_len - 1
+    for t in range(ctx.start, t_len - 1):
+        if ev[t, list(axes)].any():
+            end = t
+            break
+    win = np.zeros(t_len, dtype=bool)
+    win[ctx.start : end + 1] = True
+    return win
+
+
+def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.ndarray | None:
+    """Fitted velocity (2,) over the object's first clean window; None where the ground truth has
+    under 3 clean frames there (not scored); NaN where the video's track does (a failure)."""
+    gravity = obj.motion in ("thrown", "falling", "bouncing", "rolling")
+    axes = (0,) if obj.motion in ("rolling", "bouncing") else (0, 1)
+    win = _window(ctx, n, axes) & (ctx.item.state.visible_fraction[:, n] >= STEADY_VISIBLE)
+    if win.sum() < 3:
+        return None
+    tr = ctx.track(n)
+    if tr is None:
+        return np.full(2, np.nan)
+    use = win & ctx.clean(n, tr)
+    if use.sum() < 3:  # a short window: frames split from a twin's blob are better than none
+        use = win & ctx.clean(n, tr, merged=True)
+    if use.sum() < 3:
+        return np.full(2, np.nan)
+    t = np.nonzero(use)[0]
+    pos = ctx.world(tr, camera=camera)[t]
+    return fit_velocity(
+        t / ctx.parsed.fps, pos, gravity=GRAVITY if gravity else 0.0, t0=ctx.start / ctx.parsed.fps
+    )
+
+
+def check_direction(ctx: Context) -> list[float]:
+    out = []
+    for n, obj in enumerate(ctx.item.spec.objects):
+        if obj.direction is None:
+            continue
+        v = _initial_velocity(ctx, n, obj)
+        if v is None:
+            continue
+        if np.isnan(v).any():
+            out.append(0.0)
+            continue
+        want = np.asarray(DIRECTIONS[obj.direction])
+        if obj.motion in ("rolling", "bouncing"):
+            out.append(float(abs(v[0]) * 0.5 > 0.1 and np.sign(v[0]) == np.sign(want[0])))
+        else:
+            out.append(float(np.linalg.norm(v) > 0.2 and nearest_direction(v) == obj.direction))
+    return out
+
+
+def check_speed(ctx: Context) -> list[float]:
+    out = []
+    for n, obj in enumerate(ctx.item.spec.objects):
+        if obj.speed is None or obj.motion == "spinning":
+            continue
+        v = _initial_velocity(ctx, n, obj)
+        if v is None:
+            continue
+        if np.isnan(v).any():
+            out.append(0.0)
+            continue
+        speed = abs(v[0]) if obj.motion in ("rolling", "bouncing") else float(np.linalg.norm(v))
+        out.append(float(nearest_name(speed, ALL_SPEEDS) == obj.speed))
+    return out
+
+
+def check_velocity(ctx: Context) -> list[float]:
+    """Uniform motion: |fitted velocity - true velocity| (world units / s), still cameras, over
+    steady windows long enough for the parser's noise (VELOCITY_RESOLVE; the item's style, size
+    and window decide, not the video)."""
+    if ctx.item.spec.camera != "still":
+        return []
+    out = []
+    for n, obj in enumerate(ctx.item.spec.objects):
+        if obj.motion != "moving" or ctx.track(n) is None:
+            continue
+        win = _window(ctx, n, (0, 1))
+        steady = np.nonzero(win & (ctx.item.state.visible_fraction[:, n] >= STEADY_VISIBLE))[0]
+        if len(steady) < 2:
+            continue
+        block = pixel_block(ctx.item.spec.style, ctx.parsed.width)
+        noise = classifiers().centroid_noise[ctx.item.spec.style] * block / ctx.parsed.px_per_unit
+        spread = math.sqrt(float(((steady - steady.mean()) ** 2).sum())) / ctx.parsed.fps  # seconds
+        if noise / spread > VELOCITY_RESOLVE:
+            continue
+        v = _initial_velocity(ctx, n, obj, camera=False)
+        if v is None or np.isnan(v).any():
+            continue
+        truth = ctx.item.state.velocity_world[np.nonzero(win)[0][0], n]
+        out.append(float(np.linalg.norm(v - truth)))
+    return out
+
+
+def _gravity_fit(ctx: Context, n: int, *, resolved: bool = True):
+    """The shared-g parabola fit of object n's airborne pieces (screen coordinates), or None
+    where it does not apply; with `resolved`, also None where the frame's pixel grid alone
+    (uniform quantisation of a block, sd block / sqrt(12)) would move g by more than
+    GRAVITY_RESOLVE of g: too few or too short pieces to measure g at this resolution."""
+    obj = ctx.item.spec.objects[n]
+    tr = ctx.track(n)
+    if (
+        obj.motion not in ("falling", "thrown", "bouncing")
+        or ctx.item.spec.camera in ZOOM_CAMERAS
+        or tr is None
+    ):
+        return None
+    pos = ctx.world(tr, camera=False)
+    st = ctx.item.state
+    segs = segments(
+        pos[:, 1], ctx.clean(n, tr), gt_events(st, n)[:, 1], ctx.parsed.px_per_unit, flying(st, n)
+    )
+    fit = fit_gravity(segs, pos[:, 1], ctx.parsed.fps)
+    if fit is None or not resolved:
+        return fit
+    block = pixel_block(ctx.parsed.style, ctx.parsed.width)
+    noise = block / math.sqrt(12) / ctx.parsed.px_per_unit  # world units
+    return fit if fit.noise_gain * noise <= GRAVITY_RESOLVE * GRAVITY else None
+
+
+def check_gravity(ctx: Context) -> list[float]:
+    out = []
+    for n in range(len(ctx.item.spec.objects)):
+        fit = _gravity_fit(ctx, n)
+        if fit is not None:
+            out.append(float(abs(fit.g / GRAVITY - 1) <= GRAVITY_TOLERANCE))
+    return out
+
+
+def check_gravity_error(ctx: Context) -> list[float]:
+    out = []
+    for n in range(len(ctx.item.spec.objects)):
+        fit = _gravity_fit(ctx, n)
+        if fit is not None:
+            out.append(abs(fit.g / GRAVITY - 1))
+    return out
+
+
+def check_apexes(ctx: Context) -> list[float]:
+    """Bounces lose height: each apex no higher than the one before (pixels tolerance). Apexes
+    are fitted in screen coordinates and moved into the world by the parsed camera offset at
+    their time (a pan lifts every later apex on screen)."""
+    out = []
+    tol = APEX_TOLERANCE + 1.5 / ctx.parsed.px_per_unit
+    last = ctx.parsed.frames - 1
+    for n in range(len(ctx.item.spec.objects)):
+        fit = _gravity_fit(ctx, n, resolved=False)
+        if fit is None or len(fit.apexes) < 2:
+            continue
+        oy = ctx.parsed.camera_offset[:, 1]
+        heights = [
+            y + float(np.interp(t * ctx.parsed.fps, np.arange(last + 1), oy))
+            for y, t in zip(fit.apexes, fit.apex_times, strict=True)
+        ]
+        out.append(float(all(b <= a + tol for a, b in zip(heights, heights[1:], strict=False))))
+    return out
+
+
+def check_restitution(ctx: Context) -> list[float]:
+    """|fitted restitution - the spec's|, from the vertical speeds just before and after a bounce."""
+    out = []
+    for n, obj in enumerate(ctx.item.spec.objects):
+        fit = _gravity_fit(ctx, n)
+        if fit is not None and fit.restitution is not None:
+            out.append(abs(fit.restitution - BOUNCINESS[obj.bounciness]))
+    return out
+
+
+def check_floor(ctx: Context) -> list[float]:
+    """No sinking: the lowest pixel of a falling or bouncing object never goes below the floor
+    line, in the frames where the parser finds that line (a pan up or a zoom in carries it out
+    of view)."""
+    p = ctx.parsed
+    tol = PENETRATION_TOLERANCE + 1.5 / p.px_per_unit
+    out = []
+    for n, obj in enumerate(ctx.item.spec.objects):
+        tr = ctx.track(n)
+        if obj.motion not in ("falling", "thrown", "bouncing", "rolling") or tr is None:
+            continue
+        ok = tr.present & p.floor_seen  # no floor line in view: nothing to sink into
+        ok[: ctx.start] = False
+        if not ok.any():
+            continue
+        below = (tr.bottom[ok] - p.floor_row[ok]) / (p.px_per_unit * p.camera_zoom[ok])
+        out.append(float(below.max() <= tol))
+    return out
+
+
+# ---- collisions ----
+
+
+def _collision_samples(ctx: Context) -> list[dict[str, float]]:
+    out = []
+    st = ctx.item.state
+    for ev in pair_collisions(ctx.item.spec, st, start=ctx.start):
+        i, j = ev.pair
+        ti, tj = ctx.track(i), ctx.track(j)
+        if ti is None or tj is None:
+            out.append({"velocity": math.nan, "overlap": 0.0})
+            continue
+        fps = ctx.parsed.fps
+        v, pe = {}, {}
+        for side, (s_i, frames) in enumerate((("before", ev.before), ("after", ev.after))):
+            for k, (n, tr) in enumerate(((i, ti), (j, tj))):
+                ok = frames[ctx.clean(n, tr)[frames]]
+                if len(ok) < 2:
+                    break
+                g = float(ev.gravity[side, k])
+                pos, vel = fit_state(ok / fps, ctx.world(tr)[ok], gravity=g, t0=ev.time)
+                v[s_i, n] = vel
+                pe[s_i, n] = g * pos[1]  # potential energy per unit mass: the collision time
+                # need not be known exactly, mechanical energy is conserved along free flight
+        sample = {}
+        if len(v) == 4:
+            m = {n: st.radius_world[0, n] ** 2 for n in (i, j)}
+            err = [np.linalg.norm(v["after", n] - ev.velocity_after[k]) for k, n in enumerate((i, j))]
+            sample["velocity"] = float(np.mean(err))
+            if ev.dynamic:
+                p0 = sum(m[n] * v["before", n] for n in (i, j))
+                p1 = sum(m[n] * v["after", n] for n in (i, j))
+                k0 = sum(m[n] * v["before", n] @ v["before", n] / 2 for n in (i, j))
+                e0 = k0 + sum(m[n] * pe["before", n] for n in (i, j))
+                e1 = sum(m[n] * (v["after", n] @ v["after", n] / 2 + pe["after", n]) for n in (i, j))
+                sample["momentum"] = float(np.linalg.norm(p1 - p0) / max(np.linalg.norm(p0), 1e-6))
+                sample["energy"] = float(abs(e1 - e0) / max(k0, 1e-6))
+        both = ti.present & tj.present
+        both[: ctx.start] = False
+        reach = (st.radius_world[:, i] + st.radius_world[:, j]) * ctx.parsed.px_per_unit
+        dist = np.linalg.norm(ti.centroid - tj.centroid, axis=1)
+        sample["overlap"] = float(not np.any(dist[both] < 0.6 * reach[both]))
+        out.append(sample)
+    return out
+
+
+def collision_metric(key: str) -> Callable[[Context], list[float]]:
+    def fn(ctx: Context) -> list[float]:
+        return [s[key] for s in _collision_samples(ctx) if key in s and not math.isnan(s[key])]
+
+    fn.__name__ = f"check_collision_{key}"
+    return fn
+
+
+# ---- permanence ----
+
+
+def check_permanence(ctx: Context) -> list[float]:
+    """An object hidden by an occluder reappears on time, in place, as itself; no ghosts meanwhile."""
+    st = ctx.item.state
+    out = []
+    for n, obj in enumerate(ctx.item.spec.objects):
+        for a, e, b in hidden_spans(ctx.item.spec, st, n, start=ctx.start):  # hidden a..e-1, back at b
+            tr = ctx.track(n)
+            if tr is None:
+                out.append(0.0)
+                continue
+            twins = [
+                o for k, o in enumerate(ctx.parsed.tracks) if o.color == obj.color and k not in ctx.match
+            ]
+            inside = range(a + GHOST_MARGIN, e - GHOST_MARGIN)
+            ghost = any(o.present[t] for o in twins for t in inside)
+            ghost |= any(tr.present[t] and not tr.near_occluder[t] for t in inside)
+            back = [t for t in range(b, min(b + PERMANENCE_FRAMES + 1, ctx.parsed.frames)) if tr.present[t]]
+            if ghost or not back:
+                out.append(0.0)
+                continue
+            t1 = back[0]
+            seen = np.nonzero(tr.present[:a] & ~tr.near_occluder[:a])[0]
+            pos = ctx.world(tr)
+            if len(seen):  # where it went in, moved on as the world moves it while hidden
+                t0 = int(seen[-1])
+                shift = st.centroid_world[t1, n, 0] - st.centroid_world[t0, n, 0]
+                expect, travel = pos[t0, 0] + shift, abs(shift)
+            else:
+                expect, travel = st.centroid_world[t1, n, 0], 0.0
+            tol = max(0.75, 0.3 * travel) + st.radius_world[t1, n]
+            out.append(float(abs(pos[t1, 0] - expect) <= tol))
+    return out
