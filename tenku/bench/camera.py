@@ -25,8 +25,10 @@ before (cameras move smoothly). The skyline alone separates a vertical pan from 
 weakly; the floor line and seams (parallax 1) and the skyline's horizontal stretch make the
 difference. The per-frame fits are then smoothed to the world's camera model: offsets linear in
 time and the zoom's logarithm linear in time, both zero at the first frame (Huber weights, so a
-frame with a bad reading does not bend the line; a frame with no reading at all, whose fit is
-only the frame before's, is left out).
+frame with a bad reading does not bend the line), each frame weighed by how precisely its own
+readings pin each of the three (the diagonal of their information's inverse: a frame that sees
+only the skyline tells a zoom from a vertical pan poorly, a frame with no reading at all, whose
+fit is only the frame before's, not at all).
 """
 
 from __future__ import annotations
@@ -393,10 +395,11 @@ def _residuals(theta: np.ndarray, f: _Features, k: int, w: int, h: int, m: _Matc
     return np.concatenate(out)
 
 
-def _fit_frame(f: _Features, k: int, w: int, h: int, prior: np.ndarray) -> np.ndarray:
+def _fit_frame(f: _Features, k: int, w: int, h: int, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Camera (ox, oy, log zoom) of frame k: Gauss-Newton with Cauchy weights on the residuals
     and a Gaussian prior of spread PRIOR_STEP around `prior` (the frame before); measurements are
-    matched afresh at every step, and a step moves at most twice the prior's spread."""
+    matched afresh at every step, and a step moves at most twice the prior's spread. Also the
+    precision (3,) with which the frame's readings alone give each (0 where they give none)."""
     step = np.asarray(PRIOR_STEP)
     theta = prior.copy()
     for _ in range(FIT_STEPS):
@@ -416,31 +419,30 @@ def _fit_frame(f: _Features, k: int, w: int, h: int, prior: np.ndarray) -> np.nd
         theta = theta + delta
         if np.all(np.abs(delta) < 1e-3 * step):
             break
-    return theta
+    info = jac.T @ (wts[:, None] * jac)  # what the readings alone tell of the camera
+    prec = 1.0 / np.diag(np.linalg.inv(info + 1e-9 * np.eye(3)))  # marginal precision per parameter
+    return theta, prec
 
 
-def _measured(f: _Features, k: int, w: int, h: int, theta: np.ndarray) -> bool:
-    """Whether frame k has any measurement matched under camera theta (else its fit is only the
-    prior's)."""
-    return len(_residuals(theta, f, k, w, h, _match(theta, f, k, w))) > 0
-
-
-def _robust_line(values: np.ndarray, use: np.ndarray | None = None) -> np.ndarray:
+def _robust_line(values: np.ndarray, prec: np.ndarray | None = None) -> np.ndarray:
     """values (T,) replaced by a line in time through 0 at the first frame, fitted with Huber
-    weights (outlying frames do not bend it) to the frames `use` (T,) bool (default all)."""
+    weights (outlying frames do not bend it) and each frame weighed by its readings' precision
+    `prec` (T,) (default equal; a frame with no reading has none)."""
     t_len = len(values)
-    use = np.ones(t_len, dtype=bool) if use is None else use
-    if t_len < 3 or not use[1:].any():
+    prec = np.ones(t_len) if prec is None else prec
+    use = prec[1:] > 0
+    if t_len < 3 or not use.any():
         return np.zeros(t_len)
-    t = np.nonzero(use[1:])[0][:, None] + 1.0  # (K, 1) frames used
-    y = values[1:][use[1:]] - values[0]
-    wts = np.ones(len(y))
+    t = np.nonzero(use)[0][:, None] + 1.0  # (K, 1) frames used
+    y = values[1:][use] - values[0]
+    base = np.sqrt(prec[1:][use] / prec[1:][use].max())
+    wts = base.copy()
     coef = np.zeros(1)
     for _ in range(6):
         coef, *_ = np.linalg.lstsq(t * wts[:, None], y * wts, rcond=None)
-        res = np.abs(y - t @ coef)
-        scale = max(1.4826 * float(np.median(res)), 1e-3)
-        wts = np.sqrt(np.minimum(1.0, 1.5 * scale / np.maximum(res, 1e-12)))
+        res = np.abs(y - t @ coef) * base
+        scale = max(1.4826 * float(np.median(res)), 1e-6)
+        wts = base * np.sqrt(np.minimum(1.0, 1.5 * scale / np.maximum(res, 1e-12)))
     return np.arange(t_len) * coef[0]
 
 
@@ -450,13 +452,11 @@ def estimate_camera(frames: np.ndarray, classes: np.ndarray, style: str) -> Came
     t, h, w, _ = frames.shape
     f = _features(frames, classes, style)
     theta = np.zeros((t, 3))  # ox, oy, log zoom per frame
-    seen = np.ones(t, dtype=bool)  # frames with a measurement
+    prec = np.ones((t, 3))  # their precision from the frame's readings
     for k in range(1, t):
-        prior = theta[k - 1]
-        theta[k] = _fit_frame(f, k, w, h, prior)
-        seen[k] = _measured(f, k, w, h, theta[k])
-    offset = np.stack([_robust_line(theta[:, 0], seen), _robust_line(theta[:, 1], seen)], 1)
-    zoom = np.exp(_robust_line(theta[:, 2], seen))
+        theta[k], prec[k] = _fit_frame(f, k, w, h, theta[k - 1])
+    offset = np.stack([_robust_line(theta[:, 0], prec[:, 0]), _robust_line(theta[:, 1], prec[:, 1])], 1)
+    zoom = np.exp(_robust_line(theta[:, 2], prec[:, 2]))
     moved = np.full(t, np.nan)
     if f.floor_seen[0]:
         moved = h / 2 + (f.floor[0] - h / 2) * zoom + offset[:, 1] * (w / WORLD_WIDTH) * zoom
