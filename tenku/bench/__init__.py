@@ -10,6 +10,9 @@
 - `parse`: frames -> objects (tracks with identities, shape, size), camera, style.
 - `camera`: pan and zoom from the background's layers (skyline, floor line and seams, occluders).
 - `motion`: velocity and gravity fits, ground-truth events (collisions, occlusions).
-- `checks`: every check as a function of (item, parsed video) -> samples.
+- `context`: what a check sees (item, parsed video, which track is which object).
+- `checks`: every check as a function of a context -> samples, and the `CHECKS` table: here
+  attributes, count, relations, camera and style; `physics_checks` holds motion, gravity and
+  bounce, collisions and permanence.
 - `runner`, `report`: generate, parse, check; means with bootstrap 95 % intervals, tables, JSON.
 """
