@@ -81,7 +81,7 @@ class TrainConfig:
     )
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
-    init: str | None = None  # VAE: start from this VAE run's EMA weights (or an exported checkpoint's VAE)
+    init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
     freeze_encoder: bool = (
         False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
     )
@@ -114,8 +114,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.model != "vae" and (self.init is not None or self.freeze_encoder):
-            raise ValueError("init and freeze_encoder apply to VAE runs only")
+        if self.model != "vae" and self.freeze_encoder:
+            raise ValueError("freeze_encoder applies to VAE runs only")
         if self.freeze_encoder and self.init is None:
             raise ValueError("freeze_encoder needs init: a trained VAE whose encoder is kept")
         if self.model == "dit" and self.vae is None and not self.data.startswith("cache:"):
@@ -373,6 +373,25 @@ def load_vae(source: str | Path, device: torch.device) -> tuple[ModelConfig, nn.
     return mcfg, vae.to(device).eval().requires_grad_(False)
 
 
+def load_dit_weights(source: str | Path, mcfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """DiT EMA weights from a DiT run directory or an exported checkpoint, checked against `mcfg`."""
+    from safetensors.torch import load_file
+
+    source = Path(source)
+    config_path = source / "config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"--init {source}: no config.json (expected a DiT run or a checkpoint)")
+    dit_cfg = model_config_from_dict(json.loads(config_path.read_text())["model"]).dit
+    if dit_cfg != mcfg.dit:
+        raise ValueError(f"--init {source}: its DiT is {dit_cfg}, this run's preset builds {mcfg.dit}")
+    ckpt = latest_checkpoint(source)
+    if ckpt is not None:
+        return load_file(ckpt / "ema.safetensors")
+    if (source / "dit.safetensors").is_file():
+        return load_file(source / "dit.safetensors")
+    raise FileNotFoundError(f"--init {source}: neither checkpoints/latest nor dit.safetensors found")
+
+
 @torch.no_grad()
 def latent_stats(vae: nn.Module, video: torch.Tensor) -> dict[str, float]:
     """scaling_factor = 1/std and shift_factor = mean of the unscaled posterior means of `video`."""
@@ -467,6 +486,8 @@ class DiTTask:
         self.mcfg = mcfg
         self.text = TextEncoder(mcfg.text, device=device)
         self.model = DiT(mcfg.dit, attention=attention, sequence=sequence).to(device)
+        if cfg.init is not None:  # a warm start: weights only, a fresh optimizer and schedule
+            self.model.load_state_dict(load_dit_weights(cfg.init, mcfg))
 
     def tokens(self, latent_shape: tuple[int, ...]) -> int:
         pt, ph, pw = self.mcfg.dit.patch_size

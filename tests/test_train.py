@@ -207,6 +207,17 @@ def test_vae_then_dit_then_export_cli(folder, tmp_path):
 
     assert load_checkpoint(out)[1] == mcfg
 
+    # a warm start from the exported checkpoint begins at its weights (fresh optimizer, step 0)
+    warm = tmp_path / "warm"
+    warm_args = [*args[:8], "--out", str(warm), "--steps", "1", "--batch", "2", "--bucket", "5x16x16"]
+    assert main([*warm_args, "--init", str(out), "--sample-every", "0", "--no-progress"]) == 0
+    before = load_file(out / "dit.safetensors")
+    after = load_file(tt.latest_checkpoint(warm) / "model.safetensors")
+    moved = max((after[k] - before[k]).abs().max().item() for k in before)
+    assert 0 < moved < 0.05  # one small AdamW step away from the init, not a fresh model
+    with pytest.raises(ValueError, match="its DiT is"):
+        tt.load_dit_weights(out, tt.PRESETS["tiny"])
+
 
 def test_cache_then_train_dit_from_cache(folder, tmp_path):
     vae = tmp_path / "vae"

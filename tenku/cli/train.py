@@ -43,7 +43,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample-every", type=int, default=None, help="0 disables sample videos")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--checkpointing", action="store_true", default=None, help="activation checkpointing")
-    p.add_argument("--init", default=None, help="VAE: start from this VAE run or checkpoint")
+    p.add_argument("--init", default=None, help="start from this run's or checkpoint's weights (VAE or DiT)")
     p.add_argument(
         "--freeze-encoder",
         action="store_true",
