@@ -41,6 +41,12 @@ def tenku(*args: str) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
+def world_clip(prompt: str, seed: int, path: Path) -> None:
+    """A 2-second 64x64 world render of `prompt`: the input clips of the conditioned modes."""
+    size = ("--width", "64", "--height", "64", "--fps", "8", "--seconds", "2")
+    tenku("world", "sample", "--prompt", prompt, *size, "--seed", str(seed), "--out", str(path))
+
+
 def frames(path: Path) -> np.ndarray:
     return read_video(path).frames
 
@@ -71,42 +77,8 @@ def main() -> int:
     write_png(stack_rows(rows), Path(args.out) / "samples.png")
 
     a, b = clips / "input-a.mp4", clips / "input-b.mp4"
-    tenku(
-        "world",
-        "sample",
-        "--prompt",
-        "a red ball rolls to the right",
-        "--width",
-        "64",
-        "--height",
-        "64",
-        "--fps",
-        "8",
-        "--seconds",
-        "2",
-        "--seed",
-        "1",
-        "--out",
-        str(a),
-    )
-    tenku(
-        "world",
-        "sample",
-        "--prompt",
-        "a blue box slides to the left",
-        "--width",
-        "64",
-        "--height",
-        "64",
-        "--fps",
-        "8",
-        "--seconds",
-        "2",
-        "--seed",
-        "2",
-        "--out",
-        str(b),
-    )
+    world_clip("a red ball rolls to the right", 1, a)
+    world_clip("a blue box slides to the left", 2, b)
     first = clips / "input-a-first.png"
     write_png(frames(a)[0], first)
     modes = [
