@@ -174,6 +174,28 @@ def test_h264_ceiling_and_report(main_item, tmp_path):
     assert to_json(tmp_path / "w.json", settings={"n": 1}, rows={"ceiling": row}, items=[]).exists()
 
 
+def test_vae_ceiling_from_a_checkpoint_or_a_vae_run(main_item, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from tenku.bench.generators import load_transform
+    from tenku.pipeline import create_random_checkpoint
+
+    ckpt = create_random_checkpoint(tmp_path / "ckpt")
+    run = tmp_path / "vae-run"  # the layout a VAE run leaves: config.json + checkpoints/latest
+    step = run / "checkpoints" / "step-00000001"
+    step.mkdir(parents=True)
+    (run / "config.json").write_text((ckpt / "config.json").read_text())
+    save_file(load_file(ckpt / "vae.safetensors"), step / "ema.safetensors")
+    (step / "state.json").write_text("{}")
+    (run / "checkpoints" / "latest").write_text(step.name)
+    a = load_transform(f"vae:{ckpt}")(main_item.frames, FPS)
+    b = load_transform(f"vae:{run}")(main_item.frames, FPS)
+    assert a.shape == main_item.frames.shape and np.array_equal(a, b)
+    assert not np.array_equal(a, main_item.frames)  # random weights: not the identity
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        load_transform(f"vae:{tmp_path / 'nothing'}")(main_item.frames, FPS)
+
+
 def test_cli_smoke(tmp_path, capsys):
     from tenku.cli import main
 

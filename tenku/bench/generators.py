@@ -149,7 +149,8 @@ class H264:
 
 
 class VAERoundTrip:
-    """Encode with a checkpoint's VAE and decode back (the VAE ceiling)."""
+    """Encode with a VAE and decode back (the VAE ceiling): an exported checkpoint's VAE, or a VAE
+    run's EMA weights, so a VAE can be judged on the benchmark before a DiT is trained on it."""
 
     def __init__(self, path: str):
         self.path = path
@@ -158,10 +159,13 @@ class VAERoundTrip:
 
     def _load(self):
         if self._vae is None:
-            from tenku.pipeline import load_checkpoint
+            import torch
 
-            _, _, _, vae, _ = load_checkpoint(self.path)
-            self._vae = vae.eval()
+            from tenku.pipeline import available_models, resolve_checkpoint
+            from tenku.train import load_vae
+
+            path = resolve_checkpoint(self.path) if self.path in available_models() else self.path
+            self._vae = load_vae(path, torch.device("cpu"))[1]
         return self._vae
 
     def __call__(self, frames: np.ndarray, fps: float) -> np.ndarray:
@@ -180,7 +184,7 @@ class VAERoundTrip:
 
 
 def load_transform(text: str | None) -> Transform | None:
-    """ "h264", "h264:CRF" or "vae:PATH" -> a Transform; None -> None."""
+    """ "h264", "h264:CRF" or "vae:PATH" (a checkpoint, a model name or a VAE run) -> a Transform."""
     if text is None:
         return None
     kind, _, arg = text.partition(":")
