@@ -83,19 +83,24 @@ def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.n
     )
 
 
-def check_direction(ctx: Context) -> list[float]:
-    out = []
+def _motion_words(ctx: Context, word: str):
+    """(object, initial velocity) of each object whose spec names `word` ("direction" or "speed")
+    and that was tracked; the velocity is None when the track has no usable start (a failure)."""
     for n, obj in enumerate(ctx.item.spec.objects):
-        if obj.direction is None:
+        if getattr(obj, word) is None or (word == "speed" and obj.motion == "spinning"):
             continue
         v = _initial_velocity(ctx, n, obj)
+        if v is not None:
+            yield obj, None if np.isnan(v).any() else v
+
+
+def check_direction(ctx: Context) -> list[float]:
+    out = []
+    for obj, v in _motion_words(ctx, "direction"):
         if v is None:
-            continue
-        if np.isnan(v).any():
             out.append(0.0)
-            continue
-        want = np.asarray(DIRECTIONS[obj.direction])
-        if obj.motion in ("rolling", "bouncing"):
+        elif obj.motion in ("rolling", "bouncing"):
+            want = np.asarray(DIRECTIONS[obj.direction])
             out.append(float(abs(v[0]) * 0.5 > 0.1 and np.sign(v[0]) == np.sign(want[0])))
         else:
             out.append(float(np.linalg.norm(v) > 0.2 and nearest_direction(v) == obj.direction))
@@ -104,13 +109,8 @@ def check_direction(ctx: Context) -> list[float]:
 
 def check_speed(ctx: Context) -> list[float]:
     out = []
-    for n, obj in enumerate(ctx.item.spec.objects):
-        if obj.speed is None or obj.motion == "spinning":
-            continue
-        v = _initial_velocity(ctx, n, obj)
+    for obj, v in _motion_words(ctx, "speed"):
         if v is None:
-            continue
-        if np.isnan(v).any():
             out.append(0.0)
             continue
         speed = abs(v[0]) if obj.motion in ("rolling", "bouncing") else float(np.linalg.norm(v))
