@@ -195,6 +195,14 @@ PRESETS: dict[str, ModelConfig] = {
         VAEConfig(latent_channels=8, spatial_compression=8, channels=(32, 64, 128)),
         DiTConfig(in_channels=8, width=192, depth=8, heads=3),
     ),
+    # A candidate next default (untrained): a 4x-spatial VAE (16x16 latents at 64x64, so an object
+    # of a few pixels spans several cells) under the tiny DiT at patch 2: the same 320 tokens. Its
+    # VAE step costs ~5x tiny's on the 2-core CPU (full-resolution first level): a GPU-sized stage.
+    "tiny-s4": _preset(
+        "tiny-s4",
+        VAEConfig(latent_channels=8, spatial_compression=4, channels=(32, 64, 128)),
+        DiTConfig(in_channels=8, patch_size=(1, 2, 2), width=192, depth=8, heads=3),
+    ),
     "small": _preset(
         "small",
         VAEConfig(latent_channels=16, spatial_compression=8, channels=(64, 128, 256), blocks=2),

@@ -283,3 +283,16 @@ def test_matmul_attention_equals_sdpa_with_gradients(test_preset):
     model.load_state_dict(ref_model.state_dict())
     x, t, text, mask = _inputs(test_preset.dit)
     torch.testing.assert_close(model(x, t, text, mask), ref_model(x, t, text, mask), atol=1e-5, rtol=1e-5)
+
+
+def test_tiny_s4_keeps_the_tiny_token_count():
+    """A 4x-spatial VAE under patch 2 gives the DiT the same 320 tokens at 17x64x64 as tiny."""
+
+    def tokens(name):
+        cfg = PRESETS[name]
+        t, h, w = cfg.vae.latent_shape(17, 64, 64)[1:]
+        pt, ph, pw = cfg.dit.patch_size
+        return (t // pt) * (h // ph) * (w // pw)
+
+    assert tokens("tiny-s4") == tokens("tiny") == 320
+    assert PRESETS["tiny-s4"].vae.latent_shape(17, 64, 64)[2:] == (16, 16)
