@@ -92,6 +92,7 @@ class Batch:
     text_tokens: torch.Tensor | None = None  # (B, L, D) cached text states
     text_mask: torch.Tensor | None = None  # (B, L) bool, cached
     meta: dict = field(default_factory=dict)  # source-specific notes (e.g. bucket)
+    foreground: torch.Tensor | None = None  # (B, 1, T, H, W) bool object pixels (world data only)
 
     def __len__(self) -> int:
         return len(self.captions)
@@ -191,8 +192,10 @@ class WorldDataset:
         self.weights = np.asarray(w, dtype=np.float64)
         self.skipped: dict[str, str] = {}  # nothing to skip: renders never fail to read
 
-    def item(self, scene_seed: int, bucket: Bucket, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-        """One rendered clip (T, H, W, 3) uint8 and its caption."""
+    def item(
+        self, scene_seed: int, bucket: Bucket, rng: np.random.Generator
+    ) -> tuple[np.ndarray, str, np.ndarray]:
+        """One rendered clip (T, H, W, 3) uint8, its caption and its object pixels (T, H, W) bool."""
         from tenku import world
 
         seconds = max(bucket.frames, 2) / self.cfg.fps
@@ -202,23 +205,32 @@ class WorldDataset:
             spec, width=bucket.width, height=bucket.height, fps=self.cfg.fps, seconds=seconds, seed=scene_seed
         )
         frames = np.asarray(render.frames)
+        objects = render.state.masks.any(axis=1)  # (T, H, W): visible pixels of any object
         if bucket.frames == 1:  # an image: one random moment of the scene
-            frames = frames[rng.integers(len(frames)) :][:1]
-        frames = fit_length(frames, bucket.frames)
+            start = rng.integers(len(frames))
+            frames, objects = frames[start:][:1], objects[start:][:1]
+        frames, objects = fit_length(frames, bucket.frames), fit_length(objects, bucket.frames)
         detailed = bool(rng.random() < self.cfg.detailed_captions)
-        return frames, world.caption(spec, seed=scene_seed, detailed=detailed)
+        return frames, world.caption(spec, seed=scene_seed, detailed=detailed), objects
 
     def get_batch(self, index: int, batch_size: int, *, rank: int = 0, world_size: int = 1) -> Batch:
         bucket = self.buckets[_choose_bucket(self.buckets, self.weights, batch_rng(self.seed, index))]
-        clips, captions = [], []
+        clips, captions, objects = [], [], []
         for pos in range(rank * batch_size, (rank + 1) * batch_size):
             rng = batch_rng(self.seed, index, pos)
             scene_seed = int(rng.integers(2**31))
-            frames, text = self.item(scene_seed, bucket, rng)
+            frames, text, mask = self.item(scene_seed, bucket, rng)
             clips.append(frames_to_tensor(frames))
             captions.append(drop_captions([text], self.cfg.caption_dropout, rng)[0])
+            objects.append(torch.from_numpy(mask)[None])  # (1, T, H, W)
         video = torch.stack(clips)  # (B, 3, T, H, W)
-        return Batch(captions=tuple(captions), fps=self.cfg.fps, video=video, meta={"bucket": bucket})
+        return Batch(
+            captions=tuple(captions),
+            fps=self.cfg.fps,
+            video=video,
+            meta={"bucket": bucket},
+            foreground=torch.stack(objects),
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ class TrainConfig:
     )
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
+    object_weight: float = 0.0  # VAE on world data: object pixels weigh 1 + this in reconstruction
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
     freeze_encoder: bool = (
         False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
@@ -112,6 +113,8 @@ class TrainConfig:
         for name in ("steps", "batch", "accum", "ckpt_every", "keep_checkpoints", "sp"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.object_weight < 0:
+            raise ValueError(f"object_weight must be >= 0, got {self.object_weight}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.model != "vae" and self.freeze_encoder:
@@ -432,7 +435,10 @@ class VAETask:
             raise ValueError("VAE training needs videos; a latent cache holds none")
         x = batch.video.to(self.device)  # (B, 3, T, H, W)
         recon, mean, logvar = model(x, generator=gen)
-        loss, metrics = vae_loss(recon, x, mean, logvar, kl_weight=self.cfg.kl_weight)
+        weight = None
+        if self.cfg.object_weight and batch.foreground is not None:
+            weight = 1 + self.cfg.object_weight * batch.foreground.to(self.device).float()
+        loss, metrics = vae_loss(recon, x, mean, logvar, kl_weight=self.cfg.kl_weight, pixel_weight=weight)
         return loss, {k: v for k, v in metrics.items() if k != "loss"}, self.tokens(x.shape)
 
     def eval_model(self, weights: dict[str, torch.Tensor]) -> nn.Module:

@@ -388,15 +388,29 @@ class VideoVAE(nn.Module):
 
 
 def vae_loss(
-    recon: torch.Tensor, x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor, *, kl_weight: float
+    recon: torch.Tensor,
+    x: torch.Tensor,
+    mean: torch.Tensor,
+    logvar: torch.Tensor,
+    *,
+    kl_weight: float,
+    pixel_weight: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """L1 + L2 reconstruction + kl_weight * KL(N(mean, exp(logvar)) || N(0, 1)) per latent element."""
+    """L1 + L2 reconstruction + kl_weight * KL(N(mean, exp(logvar)) || N(0, 1)) per latent element.
+
+    `pixel_weight` (broadcastable to x, e.g. (B, 1, T, H, W)) reweights the reconstruction terms
+    per pixel (a weighted mean: its scale does not matter); the reported mse and psnr stay plain."""
     if recon.shape != x.shape:
         raise ValueError(f"recon {tuple(recon.shape)} and x {tuple(x.shape)} must match")
     diff = recon.float() - x.float()
     l1, mse = diff.abs().mean(), diff.pow(2).mean()
+    if pixel_weight is None:
+        rec = l1 + mse
+    else:
+        w = pixel_weight.float().expand_as(diff)
+        rec = ((diff.abs() + diff.pow(2)) * w).sum() / w.sum().clamp_min(1e-12)
     kl = 0.5 * (mean.float().pow(2) + logvar.float().exp() - 1 - logvar.float()).mean()
-    loss = l1 + mse + kl_weight * kl
+    loss = rec + kl_weight * kl
     psnr = 10 * torch.log10(4.0 / mse.detach().clamp_min(1e-10))  # signal range 2 -> peak^2 = 4
     metrics = {"loss": loss.item(), "l1": l1.item(), "mse": mse.item(), "kl": kl.item(), "psnr": psnr.item()}
     return loss, metrics

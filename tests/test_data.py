@@ -163,3 +163,18 @@ def test_world_dataset_renders_buckets():
         assert all(isinstance(c, str) and c for c in batch.captions)
     again = ds.get_batch(2, 2)
     assert torch.equal(again.video, batch.video)
+
+
+def test_world_batches_carry_object_pixels_aligned_with_frames():
+    cfg = data.DataConfig(buckets=((5, 32, 32), (1, 32, 32)), caption_dropout=0.0)
+    ds = data.WorldDataset(cfg, seed=0)
+    for i in range(4):
+        batch = ds.get_batch(i, 2)
+        fg = batch.foreground
+        assert fg.dtype == torch.bool and fg.shape == (2, 1, *batch.video.shape[2:])
+        assert 0 < fg.float().mean() < 0.5  # objects are there, and are not the whole frame
+        # object pixels differ from the frame's typical (background) colour more than the rest do
+        video = batch.video
+        median = video.flatten(2).median(dim=2).values[..., None, None, None]
+        far = (video - median).abs().sum(1, keepdim=True)
+        assert far[fg].mean() > far[~fg].mean()

@@ -102,6 +102,20 @@ def test_forward_and_loss(vae):
     assert zero.item() == 0.0 and m["kl"] == 0.0
 
 
+def test_pixel_weight_reweights_reconstruction_only():
+    x = torch.zeros(1, 3, 1, 4, 4)
+    recon = x.clone()
+    recon[..., 0, 0] = 1.0  # one wrong pixel
+    stats = (torch.zeros(2), torch.zeros(2))
+    plain, m = vae_loss(recon, x, *stats, kl_weight=0.0)
+    uniform, _ = vae_loss(recon, x, *stats, kl_weight=0.0, pixel_weight=torch.full((1, 1, 1, 4, 4), 7.0))
+    assert uniform.item() == pytest.approx(plain.item())  # a weighted mean: the scale does not matter
+    w = torch.ones(1, 1, 1, 4, 4)
+    w[..., 0, 0] = 16.0  # the wrong pixel weighs 16, the other 15 pixels 1 each
+    focused, m2 = vae_loss(recon, x, *stats, kl_weight=0.0, pixel_weight=w)
+    assert focused.item() == pytest.approx(2 * 16 / 31) and m2["mse"] == m["mse"]
+
+
 def test_scaling_round_trip(test_preset):
     from dataclasses import replace
 
