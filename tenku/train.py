@@ -346,53 +346,48 @@ def load_checkpoint(path: Path, model, optimizer, ema: EMA) -> dict:
 # What is trained: the VAE, or the DiT on a frozen VAE and text encoder
 
 
-def load_vae(source: str | Path, device: torch.device) -> tuple[ModelConfig, nn.Module]:
-    """Frozen VAE (EMA weights) from a VAE run directory or an exported checkpoint directory."""
+def _run_weights(source: str | Path, part: str) -> tuple[ModelConfig, dict[str, torch.Tensor], Path | None]:
+    """(model config, EMA weights of `part`, the checkpoint step dir or None) from a run directory
+    (checkpoints/latest), an exported checkpoint directory (`part`.safetensors) or a shipped name."""
     from safetensors.torch import load_file
 
-    from tenku.vae import VideoVAE
+    from tenku.pipeline import MODELS_DIR, available_models
 
-    source = Path(source)
+    flag = "--vae" if part == "vae" else "--init"
+    source = MODELS_DIR / str(source) if str(source) in available_models() else Path(source)
     config_path = source / "config.json"
     if not config_path.is_file():
         raise FileNotFoundError(
-            f"--vae {source}: no config.json (expected a VAE run or an exported checkpoint)"
+            f"{flag} {source}: no config.json (expected a {part.upper()} run or an exported checkpoint)"
         )
-    config = json.loads(config_path.read_text())
-    mcfg = model_config_from_dict(config["model"])
+    mcfg = model_config_from_dict(json.loads(config_path.read_text())["model"])
     ckpt = latest_checkpoint(source)
     if ckpt is not None:
-        weights = load_file(ckpt / "ema.safetensors")
-        stats = json.loads((ckpt / "state.json").read_text()).get("latent_stats")
-        if stats:
-            vae_cfg = dataclasses.replace(mcfg.vae, **stats)
-            mcfg = dataclasses.replace(mcfg, vae=vae_cfg)
-    elif (source / "vae.safetensors").is_file():
-        weights = load_file(source / "vae.safetensors")
-    else:
-        raise FileNotFoundError(f"--vae {source}: neither checkpoints/latest nor vae.safetensors found")
+        return mcfg, load_file(ckpt / "ema.safetensors"), ckpt
+    if (source / f"{part}.safetensors").is_file():
+        return mcfg, load_file(source / f"{part}.safetensors"), None
+    raise FileNotFoundError(f"{flag} {source}: neither checkpoints/latest nor {part}.safetensors found")
+
+
+def load_vae(source: str | Path, device: torch.device) -> tuple[ModelConfig, nn.Module]:
+    """Frozen VAE (EMA weights) from a VAE run, an exported checkpoint or a shipped model name."""
+    from tenku.vae import VideoVAE
+
+    mcfg, weights, ckpt = _run_weights(source, "vae")
+    stats = json.loads((ckpt / "state.json").read_text()).get("latent_stats") if ckpt else None
+    if stats:
+        mcfg = dataclasses.replace(mcfg, vae=dataclasses.replace(mcfg.vae, **stats))
     vae = VideoVAE(mcfg.vae)
     vae.load_state_dict(weights)
     return mcfg, vae.to(device).eval().requires_grad_(False)
 
 
 def load_dit_weights(source: str | Path, mcfg: ModelConfig) -> dict[str, torch.Tensor]:
-    """DiT EMA weights from a DiT run directory or an exported checkpoint, checked against `mcfg`."""
-    from safetensors.torch import load_file
-
-    source = Path(source)
-    config_path = source / "config.json"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"--init {source}: no config.json (expected a DiT run or a checkpoint)")
-    dit_cfg = model_config_from_dict(json.loads(config_path.read_text())["model"]).dit
-    if dit_cfg != mcfg.dit:
-        raise ValueError(f"--init {source}: its DiT is {dit_cfg}, this run's preset builds {mcfg.dit}")
-    ckpt = latest_checkpoint(source)
-    if ckpt is not None:
-        return load_file(ckpt / "ema.safetensors")
-    if (source / "dit.safetensors").is_file():
-        return load_file(source / "dit.safetensors")
-    raise FileNotFoundError(f"--init {source}: neither checkpoints/latest nor dit.safetensors found")
+    """DiT EMA weights from a DiT run, an exported checkpoint or a shipped name, checked against `mcfg`."""
+    source_cfg, weights, _ = _run_weights(source, "dit")
+    if source_cfg.dit != mcfg.dit:
+        raise ValueError(f"--init {source}: its DiT is {source_cfg.dit}, this run's preset builds {mcfg.dit}")
+    return weights
 
 
 @torch.no_grad()

@@ -161,11 +161,9 @@ class VAERoundTrip:
         if self._vae is None:
             import torch
 
-            from tenku.pipeline import available_models, resolve_checkpoint
             from tenku.train import load_vae
 
-            path = resolve_checkpoint(self.path) if self.path in available_models() else self.path
-            self._vae = load_vae(path, torch.device("cpu"))[1]
+            self._vae = load_vae(self.path, torch.device("cpu"))[1]
         return self._vae
 
     def __call__(self, frames: np.ndarray, fps: float) -> np.ndarray:

@@ -50,11 +50,9 @@ def psnr(a, b) -> float:
 def _vae_source(text: str) -> str:
     from pathlib import Path
 
-    from tenku.pipeline import available_models, resolve_checkpoint
+    from tenku.pipeline import available_models
 
-    if text in available_models():
-        return str(resolve_checkpoint(text))
-    if not (Path(text) / "config.json").is_file():
+    if text not in available_models() and not (Path(text) / "config.json").is_file():
         raise ValueError(
             f"--vae {text!r}: not a VAE run directory, a checkpoint directory (config.json) or a shipped "
             f"model ({', '.join(available_models()) or 'none shipped'})"
