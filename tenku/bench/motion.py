@@ -8,8 +8,9 @@
   ground truth's velocity changes and at the track's own lowest points), one parabola per piece
   with a shared curvature: g = -2c, the apexes observed inside their pieces, and the restitution
   at a bounce between two pieces (speed after / speed before where the two parabolas meet).
-- `gt_events`, `flying`, `pair_collisions`, `hidden_spans`: when the ground truth changes
-  velocity, when it flies, when two objects collide, when an occluder hides an object.
+- `gt_events`, `flying`, `object_contacts`, `pair_collisions`, `hidden_spans`: when the ground
+  truth changes velocity, when it flies, when another object pushes it, when two objects collide
+  (cleanly enough to measure), when an occluder hides an object.
 """
 
 from __future__ import annotations
@@ -98,6 +99,26 @@ def segments(
     return keep
 
 
+def object_contacts(state: WorldState, n: int) -> np.ndarray:
+    """(T-1,) bool: object n's velocity changes between frames t and t+1 while another object
+    that moves or grows is within reach (touching, or about to within the frame): a push, which
+    may add energy, unlike a bounce off the floor, a wall or a resting object."""
+    events = gt_events(state, n).any(1)
+    dt = 1.0 / state.fps
+    out = np.zeros_like(events)
+    for t in np.flatnonzero(events):
+        for m in range(state.centroid_world.shape[1]):
+            moving = np.linalg.norm(state.velocity_world[t : t + 2, m], axis=1).max() > EVENT_DV
+            growing = abs(state.radius_world[t + 1, m] - state.radius_world[t, m]) > EVENT_DV * dt
+            if m == n or not (moving or growing):
+                continue
+            reach = state.radius_world[t, n] + state.radius_world[t, m]
+            speed = np.linalg.norm(state.velocity_world[t, n]) + np.linalg.norm(state.velocity_world[t, m])
+            gap = np.linalg.norm(state.centroid_world[t, n] - state.centroid_world[t, m])
+            out[t] |= bool(gap <= reach + speed * dt + 0.05)
+    return out
+
+
 def flying(state: WorldState, n: int) -> np.ndarray:
     """(T,) bool: object n is in free flight at frame t in the ground truth (its vertical velocity
     changes by -g dt on a side of t), not resting, rolling or carried without gravity."""
@@ -118,8 +139,12 @@ class GravityFit:
     noise_gain: float  # standard deviation of g per unit of independent position noise
 
 
-def fit_gravity(pieces: list[np.ndarray], y: np.ndarray, fps: float) -> GravityFit | None:
-    """One parabola per piece with a shared curvature; None without enough points."""
+def fit_gravity(
+    pieces: list[np.ndarray], y: np.ndarray, fps: float, contacts: np.ndarray | None = None
+) -> GravityFit | None:
+    """One parabola per piece with a shared curvature; None without enough points. With
+    `contacts` (T-1,) bool (`object_contacts`), the restitution is measured only at a bounce
+    where no other object touched."""
     if not pieces or sum(len(p) for p in pieces) < 4:
         return None
     rows = sum(len(p) for p in pieces)
@@ -147,6 +172,8 @@ def fit_gravity(pieces: list[np.ndarray], y: np.ndarray, fps: float) -> GravityF
     restitution = None
     for k in range(len(pieces) - 1):
         if pieces[k + 1][0] - pieces[k][-1] > 3 or abs(coef[2 * k + 1] - coef[2 * k + 3]) < 1e-9:
+            continue
+        if contacts is not None and contacts[pieces[k][-1] : pieces[k + 1][0]].any():
             continue
         tc = (coef[2 * k + 2] - coef[2 * k]) / (coef[2 * k + 1] - coef[2 * k + 3])
         v0 = coef[2 * k + 1] + 2 * c * tc

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tenku.bench.classify import classifiers
-from tenku.bench.context import STEADY_VISIBLE, ZOOM_CAMERAS, Context
+from tenku.bench.context import SPECK_AREA, STEADY_VISIBLE, ZOOM_CAMERAS, Context
 from tenku.bench.motion import (
     fit_gravity,
     fit_state,
@@ -25,6 +25,7 @@ from tenku.bench.motion import (
     hidden_spans,
     nearest_direction,
     nearest_name,
+    object_contacts,
     pair_collisions,
     segments,
 )
@@ -62,10 +63,12 @@ def _window(ctx: Context, n: int, axes: tuple[int, ...]) -> np.ndarray:
 
 def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.ndarray | None:
     """Fitted velocity (2,) over the object's first clean window; None where the ground truth has
-    under 3 clean frames there (not scored); NaN where the video's track does (a failure)."""
+    under 3 clean frames there, showing the object above a speck (not scored: the parser loses
+    specks); NaN where the video's track does (a failure)."""
     gravity = obj.motion in ("thrown", "falling", "bouncing", "rolling")
     axes = (0,) if obj.motion in ("rolling", "bouncing") else (0, 1)
     win = _window(ctx, n, axes) & (ctx.item.state.visible_fraction[:, n] >= STEADY_VISIBLE)
+    win &= ctx.shown(n, area=SPECK_AREA)
     if win.sum() < 3:
         return None
     tr = ctx.track(n)
@@ -119,10 +122,11 @@ def check_speed(ctx: Context) -> list[float]:
 
 
 def check_velocity(ctx: Context) -> list[float]:
-    """Uniform motion: |fitted velocity - true velocity| (world units / s), still cameras, over
-    steady windows long enough for the parser's noise (VELOCITY_RESOLVE; the item's style, size
-    and window decide, not the video)."""
-    if ctx.item.spec.camera != "still":
+    """Uniform motion: |fitted velocity - true velocity| (world units / s), still cameras (not
+    the documentary style's handheld shake either), over steady windows long enough for the
+    parser's noise (VELOCITY_RESOLVE; the item's style, size and window decide, not the video)."""
+    st = ctx.item.state
+    if ctx.item.spec.camera != "still" or np.abs(st.camera_offset).max() > 0 or np.ptp(st.camera_zoom) > 0:
         return []
     out = []
     for n, obj in enumerate(ctx.item.spec.objects):
@@ -163,7 +167,7 @@ def _gravity_fit(ctx: Context, n: int, *, resolved: bool = True):
     segs = segments(
         pos[:, 1], ctx.clean(n, tr), gt_events(st, n)[:, 1], ctx.parsed.px_per_unit, flying(st, n)
     )
-    fit = fit_gravity(segs, pos[:, 1], ctx.parsed.fps)
+    fit = fit_gravity(segs, pos[:, 1], ctx.parsed.fps, object_contacts(st, n))
     if fit is None or not resolved:
         return fit
     block = pixel_block(ctx.parsed.style, ctx.parsed.width)
@@ -190,11 +194,13 @@ def check_gravity_error(ctx: Context) -> list[float]:
 
 
 def check_apexes(ctx: Context) -> list[float]:
-    """Bounces lose height: each apex no higher than the one before (pixels tolerance). Apexes
-    are fitted in screen coordinates and moved into the world by the parsed camera offset at
-    their time (a pan lifts every later apex on screen)."""
+    """Bounces lose height: each apex no higher than the one before (pixels tolerance), unless
+    another object pushed it in between (a push may add energy). Apexes are fitted in screen
+    coordinates and moved into the world by the parsed camera offset at their time (a pan lifts
+    every later apex on screen)."""
     out = []
     tol = APEX_TOLERANCE + 1.5 / ctx.parsed.px_per_unit
+    fps = ctx.parsed.fps
     last = ctx.parsed.frames - 1
     for n in range(len(ctx.item.spec.objects)):
         fit = _gravity_fit(ctx, n, resolved=False)
@@ -202,10 +208,17 @@ def check_apexes(ctx: Context) -> list[float]:
             continue
         oy = ctx.parsed.camera_offset[:, 1]
         heights = [
-            y + float(np.interp(t * ctx.parsed.fps, np.arange(last + 1), oy))
+            y + float(np.interp(t * fps, np.arange(last + 1), oy))
             for y, t in zip(fit.apexes, fit.apex_times, strict=True)
         ]
-        out.append(float(all(b <= a + tol for a, b in zip(heights, heights[1:], strict=False))))
+        pushed = object_contacts(ctx.item.state, n)
+        pairs = [
+            (a, b)
+            for a, b, ta, tb in zip(heights, heights[1:], fit.apex_times, fit.apex_times[1:], strict=False)
+            if not pushed[max(int(math.floor(ta * fps)), 0) : int(math.ceil(tb * fps))].any()
+        ]
+        if pairs:
+            out.append(float(all(b <= a + tol for a, b in pairs)))
     return out
 
 
