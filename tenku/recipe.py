@@ -3,6 +3,7 @@
     tenku train recipe tenku-tiny                    # runs/recipe-tenku-tiny/{vae,dit}, then export
     tenku train recipe tenku-tiny --install          # ... and install into tenku/models/tenku-tiny
     tenku train recipe tenku-tiny --status           # where a run stands, without training
+    tenku train recipe tenku-tiny --stage vae-decoder   # one stage only (its inputs must be done), no export
 
 A recipe is a list of stages, each a `TrainConfig` run or a latent cache in its own directory
 under the recipe directory. Every training stage resumes from its latest checkpoint (exactly, see
@@ -90,11 +91,13 @@ def _tiny() -> Recipe:
         out="vae-decoder",
         init="vae",  # the encoder (so the latent space the DiT learned) stays exactly as trained
         freeze_encoder=True,
-        steps=8000,
+        object_weight=10.0,  # objects' pixels weigh 11: the plain loss spends the decoder on backgrounds
+        steps=3000,
         lr=3e-4,
         warmup=100,
         seed=1,
-        data_config=DataConfig(buckets=((17, 64, 64), (17, 64, 96))),  # what the decoder decodes at inference
+        # what the decoder decodes at inference: 2 s clips, and stills for text-to-image
+        data_config=DataConfig(buckets=((17, 64, 64), (17, 64, 96), (1, 64, 64))),
     )
     return Recipe(name="tenku-tiny", stages=(vae, cache, dit, decoder), ship_vae="vae-decoder")
 
@@ -151,13 +154,42 @@ def get(name: str) -> Recipe:
     return RECIPES[name]()
 
 
-def run_recipe(name: str, root: str | Path, *, threads: int = 0, install: bool = False) -> Path:
-    """Run (or continue) every stage, then export; returns the exported checkpoint directory."""
+def _check_inputs(stage: TrainConfig | CacheStage, stages: list[TrainConfig | CacheStage]) -> None:
+    """Refuse to run `stage` alone while a stage it reads from is unfinished."""
+    by_dir = {s.out: s for s in stages}
+    inputs = [stage.vae, getattr(stage, "init", None)]
+    if isinstance(stage, TrainConfig) and stage.data.startswith("cache:"):
+        inputs.append(stage.data.removeprefix("cache:"))
+    unfinished = []
+    for path in inputs:
+        if path in by_dir:
+            done, total = _progress(by_dir[path])
+            if done < total:
+                unfinished.append(f"{Path(path).name} ({done}/{total})")
+    if unfinished:
+        raise ValueError(f"stage {Path(stage.out).name} reads unfinished stages: {', '.join(unfinished)}")
+
+
+def run_recipe(
+    name: str, root: str | Path, *, threads: int = 0, install: bool = False, only: str | None = None
+) -> Path | None:
+    """Run (or continue) every stage, then export; returns the exported checkpoint directory.
+
+    `only` names one stage (its directory name) to run or continue by itself, without the export
+    (None then): a stage that does not depend on another unfinished one can run beside it.
+    """
     recipe = get(name)
     root = Path(root)
+    stages = resolve(recipe, root, threads)
+    if only is not None:
+        names = [Path(s.out).name for s in stages]
+        if only not in names:
+            raise ValueError(f"recipe {name} has no stage {only!r}; stages: {names}")
+        _check_inputs(stages[names.index(only)], stages)
+        stages = [stages[names.index(only)]]
     root.mkdir(parents=True, exist_ok=True)
     log = root / "recipe.jsonl"
-    for stage in resolve(recipe, root, threads):
+    for stage in stages:
         before, total = _progress(stage)
         if before >= total:
             continue
@@ -177,6 +209,8 @@ def run_recipe(name: str, root: str | Path, *, threads: int = 0, install: bool =
         }
         with log.open("a") as f:
             f.write(json.dumps(entry) + "\n")
+    if only is not None:
+        return None
     dits = [s for s in resolve(recipe, root) if isinstance(s, TrainConfig) and s.model == "dit"]
     out = root / recipe.name
     if install:

@@ -89,3 +89,22 @@ def test_recipe_runs_every_stage_exports_and_resumes(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="latent space differs"):
         export(tmp_path / "dit", tmp_path / "bad", vae=other)
     assert not (tmp_path / "bad").exists()
+
+
+def test_recipe_runs_one_stage_alone_once_its_inputs_are_done(tmp_path, monkeypatch):
+    monkeypatch.setitem(recipe.RECIPES, "toy", _toy)
+    with pytest.raises(ValueError, match=r"stage dit reads unfinished stages: vae \(0/2\), cache \(0/4\)"):
+        recipe.run_recipe("toy", tmp_path, only="dit")
+    with pytest.raises(
+        ValueError, match="no stage 'decoder'; stages: \\['vae', 'cache', 'dit', 'vae-dec'\\]"
+    ):
+        recipe.run_recipe("toy", tmp_path, only="decoder")
+    assert recipe.run_recipe("toy", tmp_path, only="vae") is None  # no export
+    assert recipe.run_recipe("toy", tmp_path, only="vae-dec") is None  # needs only the vae stage
+    assert recipe.status("toy", tmp_path) == [
+        f"  vae {tmp_path / 'vae'}: 2/2 steps",
+        f"cache {tmp_path / 'cache'}: 0/4 clips",
+        f"  dit {tmp_path / 'dit'}: 0/2 steps",
+        f"  vae {tmp_path / 'vae-dec'}: 2/2 steps",
+    ]
+    assert not (tmp_path / "toy").exists()

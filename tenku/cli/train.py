@@ -7,7 +7,7 @@ tenku train dit ... --resume                                             # conti
 tenku train dit ... --config overrides.toml                              # any TrainConfig field
 torchrun --nproc_per_node=2 -m tenku.cli train dit ... --dist fsdp
 tenku train export runs/dit --out ckpt/tenku-tiny
-tenku train recipe tenku-tiny [--out runs/recipe-tenku-tiny] [--install] [--status]   # VAE, DiT, export
+tenku train recipe tenku-tiny [--out runs/recipe-tenku-tiny] [--install] [--status] [--stage S]   # VAE, DiT, export
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--install", action="store_true", help="export into the package (tenku/models/NAME)")
     p.add_argument("--status", action="store_true", help="print each stage's progress and exit")
+    p.add_argument("--stage", default=None, help="run only this stage (e.g. vae-decoder), without the export")
     p.set_defaults(func=recipe_cmd)
 
 
@@ -153,6 +154,10 @@ def recipe_cmd(args) -> int:
     if args.status:
         print("\n".join(status(args.name, root)))
         return 0
-    out = run_recipe(args.name, root, threads=args.threads, install=args.install)
-    print(f"tenku train recipe: exported {out}")
+    out = run_recipe(args.name, root, threads=args.threads, install=args.install, only=args.stage)
+    print(
+        f"tenku train recipe: stage {args.stage} done"
+        if out is None
+        else f"tenku train recipe: exported {out}"
+    )
     return 0
