@@ -9,7 +9,7 @@
   with a shared curvature: g = -2c, the apexes observed inside their pieces, and the restitution
   at a bounce between two pieces (speed after / speed before where the two parabolas meet).
 - `gt_events`, `flying`, `object_contacts`, `pair_collisions`, `hidden_spans`: when the ground
-  truth changes velocity, when it flies, when another object pushes it, when two objects collide
+  truth changes velocity, when it flies, when it touches another object, when two objects collide
   (cleanly enough to measure), when an occluder hides an object.
 """
 
@@ -100,17 +100,16 @@ def segments(
 
 
 def object_contacts(state: WorldState, n: int) -> np.ndarray:
-    """(T-1,) bool: object n's velocity changes between frames t and t+1 while another object
-    that moves or grows is within reach (touching, or about to within the frame): a push, which
-    may add energy, unlike a bounce off the floor, a wall or a resting object."""
+    """(T-1,) bool: object n's velocity changes between frames t and t+1 while another object is
+    within reach (touching, or about to within the frame). Unlike a bounce off the floor, which
+    turns only the vertical motion, a bounce off another object (even one at rest, if round or
+    slanted) can turn horizontal motion upward, and a moving one can push: height may be gained."""
     events = gt_events(state, n).any(1)
     dt = 1.0 / state.fps
     out = np.zeros_like(events)
     for t in np.flatnonzero(events):
         for m in range(state.centroid_world.shape[1]):
-            moving = np.linalg.norm(state.velocity_world[t : t + 2, m], axis=1).max() > EVENT_DV
-            growing = abs(state.radius_world[t + 1, m] - state.radius_world[t, m]) > EVENT_DV * dt
-            if m == n or not (moving or growing):
+            if m == n:
                 continue
             reach = state.radius_world[t, n] + state.radius_world[t, m]
             speed = np.linalg.norm(state.velocity_world[t, n]) + np.linalg.norm(state.velocity_world[t, m])

@@ -195,7 +195,7 @@ def check_gravity_error(ctx: Context) -> list[float]:
 
 def check_apexes(ctx: Context) -> list[float]:
     """Bounces lose height: each apex no higher than the one before (pixels tolerance), unless
-    another object pushed it in between (a push may add energy). Apexes are fitted in screen
+    it touched another object in between (`object_contacts`: height may be gained there). Apexes are fitted in screen
     coordinates and moved into the world by the parsed camera offset at their time (a pan lifts
     every later apex on screen)."""
     out = []
@@ -211,11 +211,11 @@ def check_apexes(ctx: Context) -> list[float]:
             y + float(np.interp(t * fps, np.arange(last + 1), oy))
             for y, t in zip(fit.apexes, fit.apex_times, strict=True)
         ]
-        pushed = object_contacts(ctx.item.state, n)
+        touched = object_contacts(ctx.item.state, n)
         pairs = [
             (a, b)
             for a, b, ta, tb in zip(heights, heights[1:], fit.apex_times, fit.apex_times[1:], strict=False)
-            if not pushed[max(int(math.floor(ta * fps)), 0) : int(math.ceil(tb * fps))].any()
+            if not touched[max(int(math.floor(ta * fps)), 0) : int(math.ceil(tb * fps))].any()
         ]
         if pairs:
             out.append(float(all(b <= a + tol for a, b in pairs)))
