@@ -20,8 +20,9 @@ tenku-tiny, sized for learning per CPU-second on a 2-core machine:
    their caption states (the VAE encode costs more than a DiT step here);
 3. dit: the DiT on the cached latents, 320 and 480 tokens, 24,000 steps of 16 clips, bf16 where
    the CPU has it natively;
-4. vae-decoder: the decoder fine-tuned on 17-frame clips with the encoder frozen, 8,000 steps;
-   independent of stage 3, so it can run beside it on another core.
+4. vae-decoder: the decoder fine-tuned on 17-frame clips and stills with the encoder frozen and
+   the objects' pixels weighted 11x in the loss, 3,000 steps; it reads only stage 1, so it can
+   run beside stage 3 (`--stage vae-decoder`).
 """
 
 from __future__ import annotations
