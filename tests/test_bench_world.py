@@ -370,3 +370,22 @@ def test_a_bounce_off_another_object_is_not_a_floor_bounce():
     assert np.flatnonzero(object_contacts(item.state, 0)).tolist() == [4, 9]
     parsed = parse_video(item.frames, item.fps)
     assert check_apexes(Context(item=item, parsed=parsed, match=associate(item, parsed))) == []
+
+
+def test_model_generator_takes_sampler_settings(capsys):
+    """--steps and --guidance reach the model's requests (None: the checkpoint's own); they are
+    refused for ground truth and out of range."""
+    from tenku.bench.generators import PipelineGenerator
+    from tenku.cli import main
+
+    gen = PipelineGenerator("tenku-tiny", steps=1, guidance=0.0)
+    seen = []
+    real = gen.load().generate
+    gen.load().generate = lambda req: seen.append(req) or real(req)
+    frames = gen("a red ball", seconds=1.0, fps=8.0, width=64, height=64, seed=0)
+    assert frames.shape == (9, 64, 64, 3) and (seen[0].steps, seen[0].guidance) == (1, 0.0)
+    assert PipelineGenerator("tenku-tiny").sampler == {"steps": None, "guidance": None}
+    assert main(["bench", "world", "--n", "1", "--guidance", "3"]) == 2
+    assert "ground-truth has none" in capsys.readouterr().err
+    assert main(["bench", "world", "--n", "1", "--generator", "tenku-tiny", "--steps", "0"]) == 2
+    assert "--steps must be at least 1, got 0" in capsys.readouterr().err

@@ -5,9 +5,11 @@ uint8 frames (T, H, W, 3), T = `frame_count(seconds, fps)`. With `cond_frames` (
 it returns the whole clip, the k given frames first (conditioned continuation).
 
 - `GroundTruth(items)`: the world's own render of each item (looked up by prompt and seed).
-- `PipelineGenerator(name_or_path)`: a tenku checkpoint through `tenku.pipeline.Generator`,
-  loaded on first use; `extend` carries the conditioning frames.
-- `load_generator(name, items)`: "ground-truth" or anything else as a checkpoint name or path.
+- `PipelineGenerator(name_or_path, steps=, guidance=)`: a tenku checkpoint through
+  `tenku.pipeline.Generator`, loaded on first use, with its own sampler settings unless given;
+  `extend` carries the conditioning frames.
+- `load_generator(name, items, steps=, guidance=)`: "ground-truth" or anything else as a
+  checkpoint name or path.
 
 A `Transform` maps (frames, fps) -> frames; the ceiling row passes ground truth through one:
 `h264[:CRF]` (encode to MP4 and decode back) or `vae:PATH` (a checkpoint's VAE, or a VAE
@@ -71,8 +73,9 @@ class GroundTruth:
 class PipelineGenerator:
     """A tenku checkpoint (name or path), loaded on the first call."""
 
-    def __init__(self, name_or_path: str):
+    def __init__(self, name_or_path: str, *, steps: int | None = None, guidance: float | None = None):
         self.name = str(name_or_path)
+        self.sampler = {"steps": steps, "guidance": guidance}  # None: the checkpoint's own
         self._gen = None
 
     def load(self):
@@ -95,7 +98,7 @@ class PipelineGenerator:
         total = frame_count(seconds, fps)
         if cond_frames is None:
             req = GenerationRequest(
-                prompt=prompt, seconds=seconds, fps=fps, width=width, height=height, seed=seed
+                prompt=prompt, seconds=seconds, fps=fps, width=width, height=height, seed=seed, **self.sampler
             )
             frames = gen.generate(req).frames
         else:
@@ -108,6 +111,7 @@ class PipelineGenerator:
                 height=height,
                 seed=seed,
                 extend=np.asarray(cond_frames),
+                **self.sampler,
             )
             frames = gen.generate(req).frames
             if len(frames) < total:  # the continuation alone: put the given frames in front
@@ -122,10 +126,12 @@ def _fit_length(frames: np.ndarray, total: int) -> np.ndarray:
     return np.concatenate([frames, np.repeat(frames[-1:], total - len(frames), axis=0)])
 
 
-def load_generator(name: str, items: Sequence[Item]) -> VideoGenerator:
+def load_generator(
+    name: str, items: Sequence[Item], *, steps: int | None = None, guidance: float | None = None
+) -> VideoGenerator:
     if name == GROUND_TRUTH:
         return GroundTruth(items)
-    return PipelineGenerator(name)
+    return PipelineGenerator(name, steps=steps, guidance=guidance)
 
 
 class H264:

@@ -40,6 +40,10 @@ def add_parser(sub) -> None:
     p.add_argument("--seconds", type=float)
     p.add_argument("--json", help="write every score, the settings and per-item samples here")
     p.add_argument("--threads", type=int, default=1, help="torch threads for model generators")
+    p.add_argument("--steps", type=int, help="model generators: sampler steps (default: the checkpoint's)")
+    p.add_argument(
+        "--guidance", type=float, help="model generators: guidance scale (default: the checkpoint's)"
+    )
     p.add_argument("--show-failures", action="store_true", help="list, per check, the items each row fails")
     p.add_argument(
         "--drift", action="store_true", help="long clips scored per window: per-window scores and drift"
@@ -128,7 +132,15 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     transform = load_transform(args.transform)
-    generator = None if args.generator == GROUND_TRUTH else load_generator(args.generator, [])
+    if args.steps is not None and args.steps < 1:
+        raise ValueError(f"--steps must be at least 1, got {args.steps}")
+    if args.guidance is not None and args.guidance < 0:
+        raise ValueError(f"--guidance must be at least 0, got {args.guidance}")
+    generator = None
+    if args.generator != GROUND_TRUTH:
+        generator = load_generator(args.generator, [], steps=args.steps, guidance=args.guidance)
+    elif args.steps is not None or args.guidance is not None:
+        raise ValueError("--steps and --guidance set a model's sampler; ground-truth has none")
     width, height, fps, seconds = _sizes(args, generator)
     items = make_items(
         args.split, args.n, seed=args.seed, width=width, height=height, fps=fps, seconds=seconds
@@ -165,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
             "mode": args.mode,
             "cond": args.cond,
             "transform": args.transform,
+            "steps": args.steps,
+            "guidance": args.guidance,
             "seed": args.seed,
             "width": width,
             "height": height,
