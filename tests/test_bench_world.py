@@ -389,3 +389,20 @@ def test_model_generator_takes_sampler_settings(capsys):
     assert "ground-truth has none" in capsys.readouterr().err
     assert main(["bench", "world", "--n", "1", "--generator", "tenku-tiny", "--steps", "0"]) == 2
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_pieces_above_and_below_an_occluder_are_one_object():
+    """ood-0001, frame 6: a red ball grows behind a box; its cap shows above the box, its sides
+    left and right, a sliver below: one detection, not four."""
+    from tenku.bench.classify import classifiers
+    from tenku.bench.items import make_item
+    from tenku.bench.segment import detections
+
+    item = make_item("ood", 1, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    models = classifiers()
+    classes = models.pixels.classify(item.frames[6:7], "flat")[0]
+    found = detections(
+        item.frames[6], classes, min_area=2.0, extent=models.extents["flat"], plate=None, tints=None
+    )
+    red = [d for d in found if d.color == "red"]
+    assert len(red) == 1 and red[0].bbox == (15, 36, 37, 58)

@@ -4,7 +4,7 @@
 and its class map (`classify.PixelTables`), with no access to any ground truth:
 
 1. connected components of each colour class (small gaps closed), at least `min_area` pixels;
-2. pieces of one object on the two sides of an occluder joined (`_join_across_occluders`);
+2. pieces of one object on two sides of an occluder joined (`_join_across_occluders`);
 3. rims dropped (`_drop_fringes`): a thin component by a much larger one of another colour whose
    blend with the background its hue can be is that one's rim, and a thin one by an occluder
    whose colour is the occluder's blended with the background is the occluder's edge; a
@@ -130,10 +130,11 @@ def detections(
 
 
 def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detection]:
-    """Join same-colour components on the two sides of an occluder (pixels `occ` (H, W), grown
-    by its rim) where the pixels between them, on the rows both span, are mostly (JOIN_COVER)
-    the occluder's and the two together are about as tall as wide (JOIN_ASPECT): one object
-    seen on both sides of a pillar or a wall in front of it."""
+    """Join same-colour components on two sides of an occluder (pixels `occ` (H, W), grown by
+    its rim) — left and right, or above and below — where the pixels between them, on the rows
+    (or columns) both span, are mostly (JOIN_COVER) the occluder's and the two together are
+    about as tall as wide (JOIN_ASPECT): one object seen around a pillar, a wall or a box in
+    front of it."""
     out = list(dets)
     joined = True
     while joined:
@@ -143,15 +144,13 @@ def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detec
                 da, db = out[a], out[b]
                 if a == b or da.color != db.color or not (da.near_occluder and db.near_occluder):
                     continue
-                if da.bbox[2] > db.bbox[0]:  # da must lie left of db
+                gap = _gap(da, db, occ)
+                if gap is None or gap.size == 0 or gap.mean() < JOIN_COVER:
                     continue
-                y0, y1 = max(da.bbox[1], db.bbox[1]), min(da.bbox[3], db.bbox[3])
-                gap = occ[y0:y1, da.bbox[2] : db.bbox[0]]
-                if y1 <= y0 or gap.size == 0 or gap.mean() < JOIN_COVER:
-                    continue
-                span = db.bbox[2] - da.bbox[0]
+                span = max(da.bbox[2], db.bbox[2]) - min(da.bbox[0], db.bbox[0])
                 tall = max(da.bbox[3], db.bbox[3]) - min(da.bbox[1], db.bbox[1])
-                if abs(tall - span) > JOIN_ASPECT * span:
+                across = span if da.bbox[2] <= db.bbox[0] else tall  # the joining direction's extent
+                if abs(tall - span) > JOIN_ASPECT * across:
                     continue  # not one object's outline: two things on the two sides
                 out[a] = _union(da, db)
                 del out[b]
@@ -160,6 +159,18 @@ def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detec
             if joined:
                 break
     return out
+
+
+def _gap(da: Detection, db: Detection, occ: np.ndarray) -> np.ndarray | None:
+    """The pixels of `occ` between da and db where da lies left of db (on the rows both span)
+    or above it (on the columns both span); None where neither holds."""
+    if da.bbox[2] <= db.bbox[0]:
+        y0, y1 = max(da.bbox[1], db.bbox[1]), min(da.bbox[3], db.bbox[3])
+        return occ[y0:y1, da.bbox[2] : db.bbox[0]] if y1 > y0 else None
+    if da.bbox[3] <= db.bbox[1]:
+        x0, x1 = max(da.bbox[0], db.bbox[0]), min(da.bbox[2], db.bbox[2])
+        return occ[da.bbox[3] : db.bbox[1], x0:x1] if x1 > x0 else None
+    return None
 
 
 def _union(a: Detection, b: Detection) -> Detection:
