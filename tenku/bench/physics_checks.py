@@ -195,9 +195,9 @@ def check_gravity_error(ctx: Context) -> list[float]:
 
 def check_apexes(ctx: Context) -> list[float]:
     """Bounces lose height: each apex no higher than the one before (pixels tolerance), unless
-    it touched another object in between (`object_contacts`: height may be gained there). Apexes are fitted in screen
-    coordinates and moved into the world by the parsed camera offset at their time (a pan lifts
-    every later apex on screen)."""
+    it touched another object in between (`object_contacts`: height may be gained there).
+    Apexes are fitted in screen coordinates and moved into the world by the parsed camera offset
+    at their time (a pan lifts every later apex on screen)."""
     out = []
     tol = APEX_TOLERANCE + 1.5 / ctx.parsed.px_per_unit
     fps = ctx.parsed.fps
