@@ -406,3 +406,36 @@ def test_pieces_above_and_below_an_occluder_are_one_object():
     )
     red = [d for d in found if d.color == "red"]
     assert len(red) == 1 and red[0].bbox == (15, 36, 37, 58)
+
+
+def test_a_fast_ball_is_followed_off_the_wall_and_behind_a_barrier():
+    """ood-0019: a thrown ball hits the right wall (frame 9) and goes back behind the barrier;
+    predicted as bounced off the wall, it comes back at frame 12 as the same track."""
+    from tenku.bench.context import Context, associate
+    from tenku.bench.items import make_item
+    from tenku.bench.motion import hidden_spans
+    from tenku.bench.physics_checks import check_permanence
+
+    item = make_item("ood", 19, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    assert item.spec.objects[2].motion == "thrown"
+    assert hidden_spans(item.spec, item.state, 2) == [(7, 9, 9), (10, 12, 12)]
+    parsed = parse_video(item.frames, item.fps)
+    ctx = Context(item=item, parsed=parsed, match=associate(item, parsed))
+    assert ctx.track(2).present[12:].all()
+    assert check_permanence(ctx) == [1.0, 1.0]
+
+
+def test_what_the_ground_truth_hides_or_shrinks_to_a_speck_is_not_asked():
+    """ood-0061: a tiny star shrinks behind a post and comes back as a speck (no permanence
+    asked); combo-0009: a star the ground truth shows under a giant star for the whole clip
+    (its collision is not asked, the other one is)."""
+    from tenku.bench.items import make_item
+    from tenku.bench.motion import hidden_spans, pair_collisions
+
+    item = make_item("ood", 61, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    assert hidden_spans(item.spec, item.state, 2) == [(10, 12, 12)]
+    assert run_checks(item, parse_video(item.frames, item.fps))["permanence"] == []
+    item = make_item("combo", 9, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    assert [ev.pair for ev in pair_collisions(item.spec, item.state)] == [(0, 1), (2, 3)]
+    assert item.state.visible_fraction[:, 0].max() < 0.1
+    assert run_checks(item, parse_video(item.frames, item.fps))["no_overlap"] == [1.0]

@@ -140,11 +140,11 @@ class _Prediction:
 
 
 def _link(
-    per_frame: list[list[Detection]], width: int, fps: float, floor: np.ndarray
+    per_frame: list[list[Detection]], width: int, fps: float, floor: np.ndarray, walls: np.ndarray
 ) -> list[list[Detection | None]]:
     """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching
     on each track's predicted position (never below the floor line: `floor` (T,) rows, NaN where
-    unknown), the cost of a match its negative log-likelihood under a spread that grows with the
+    unknown; bounced off the world's side walls: `walls` (T, 2) columns), the cost of a match its negative log-likelihood under a spread that grows with the
     frames since the track was seen (a track seen just before wins over one back from hiding); a
     blob that two same-colour tracks run into is split between them
     first (`_split_merged`), so identities survive a crossing."""
@@ -156,7 +156,7 @@ def _link(
     for t, dets in enumerate(per_frame):
         for color in sorted({d.color for d in dets}):
             live = [k for k, tr in enumerate(tracks) if tr[_first(tr)].color == color]
-            preds = [_predict(tracks[k], t, g_px, floor[t]) for k in live]
+            preds = [_predict(tracks[k], t, g_px, floor[t], walls[t]) for k in live]
             cand = _split_merged([d for d in dets if d.color == color], preds)
             cost = np.full((len(live), len(cand)), 1e9)
             for a, pr in enumerate(preds):
@@ -266,10 +266,14 @@ def _first(track: list[Detection | None]) -> int:
     return next(i for i, d in enumerate(track) if d is not None)
 
 
-def _predict(track: list[Detection | None], t: int, g_px: float, floor: float) -> _Prediction:
+def _predict(
+    track: list[Detection | None], t: int, g_px: float, floor: float, walls: np.ndarray
+) -> _Prediction:
     """Where a track should be at frame t: constant velocity from its last two unsplit sightings,
     plus gravity (g_px pixels / frame^2 down) when gravity predicted its last sighting better,
-    resting on the floor line (row `floor`, unless NaN) rather than below it."""
+    resting on the floor line (row `floor`, unless NaN) rather than below it, and bounced back
+    off the side walls (columns `walls`) as the world bounces it (a fast object hidden after a
+    bounce comes back from the other way)."""
     seen = [(i, d) for i, d in enumerate(track[:t]) if d is not None]
     i_last, d_last = seen[-1]
     gap, size = t - i_last, math.sqrt(d_last.area)
@@ -294,8 +298,13 @@ def _predict(track: list[Detection | None], t: int, g_px: float, floor: float) -
     v1 = (p1 - p0) / (i1 - i0) + acc * (i1 - i0) / 2
     dt = t - i1
     xy = p1 + v1 * dt + acc * dt**2 / 2
+    radius = math.sqrt((whole_area or d_last.area) / math.pi)
     if not math.isnan(floor):
-        xy[1] = min(xy[1], max(floor - math.sqrt((whole_area or d_last.area) / math.pi), p1[1]))
+        xy[1] = min(xy[1], max(floor - radius, p1[1]))
+    lo, hi = walls[0] + radius, walls[1] - radius
+    if lo < p1[0] < hi:
+        for _ in range(2):  # an elastic bounce off either wall
+            xy[0] = 2 * hi - xy[0] if xy[0] > hi else 2 * lo - xy[0] if xy[0] < lo else xy[0]
     return _Prediction(
         xy=(float(xy[0]), float(xy[1])), gap=gap, size=size, whole_area=whole_area, sightings=len(seen)
     )
@@ -457,7 +466,10 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     ]
     block = pixel_block(style, w)
     tracks = []
-    for tr in _link(per_frame, w, fps, camera.floor_moved):
+    scale = w / WORLD_WIDTH * camera.zoom  # pixels per world unit, (T,)
+    ox = camera.offset[:, 0]
+    walls = w / 2 + np.stack([-WORLD_WIDTH / 2 - ox, WORLD_WIDTH / 2 - ox], 1) * scale[:, None]
+    for tr in _link(per_frame, w, fps, camera.floor_moved, walls):
         dets = [d for d in tr if d is not None]
         if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
             continue  # a rim or an outline of another colour's object

@@ -164,10 +164,11 @@ def _gravity_fit(ctx: Context, n: int, *, resolved: bool = True):
         return None
     pos = ctx.world(tr, camera=False)
     st = ctx.item.state
+    contacts = object_contacts(st, n)  # a knock from another object bends the flight too
     segs = segments(
-        pos[:, 1], ctx.clean(n, tr), gt_events(st, n)[:, 1], ctx.parsed.px_per_unit, flying(st, n)
+        pos[:, 1], ctx.clean(n, tr), gt_events(st, n)[:, 1] | contacts, ctx.parsed.px_per_unit, flying(st, n)
     )
-    fit = fit_gravity(segs, pos[:, 1], ctx.parsed.fps, object_contacts(st, n))
+    fit = fit_gravity(segs, pos[:, 1], ctx.parsed.fps, contacts)
     if fit is None or not resolved:
         return fit
     block = pixel_block(ctx.parsed.style, ctx.parsed.width)
@@ -256,10 +257,16 @@ def check_floor(ctx: Context) -> list[float]:
 
 
 def _collision_samples(ctx: Context) -> list[dict[str, float]]:
+    """Per collision of two objects the ground truth shows (`Context.shown`, in some frame before
+    it and some frame after: not one hidden under the other or by an occluder, or a speck)."""
     out = []
     st = ctx.item.state
     for ev in pair_collisions(ctx.item.spec, st, start=ctx.start):
         i, j = ev.pair
+        hit = min(max(1, math.ceil(ev.time * ctx.parsed.fps)), ctx.parsed.frames - 1)
+        shown = [ctx.shown(n) for n in (i, j)]
+        if not all(s[:hit].any() and s[hit:].any() for s in shown):
+            continue
         ti, tj = ctx.track(i), ctx.track(j)
         if ti is None or tj is None:
             out.append({"velocity": math.nan, "overlap": 0.0})
@@ -310,11 +317,16 @@ def collision_metric(key: str) -> Callable[[Context], list[float]]:
 
 
 def check_permanence(ctx: Context) -> list[float]:
-    """An object hidden by an occluder reappears on time, in place, as itself; no ghosts meanwhile."""
+    """An object hidden by an occluder reappears on time, in place, as itself; no ghosts meanwhile.
+    Not asked of an object the ground truth brings back only as a speck (under SPECK_AREA in
+    every frame it has to be back by: a tiny object that shrank while hidden)."""
     st = ctx.item.state
     out = []
     for n, obj in enumerate(ctx.item.spec.objects):
+        clear = ctx.shown(n, area=SPECK_AREA)
         for a, e, b in hidden_spans(ctx.item.spec, st, n, start=ctx.start):  # hidden a..e-1, back at b
+            if not clear[b : b + PERMANENCE_FRAMES + 1].any():
+                continue
             tr = ctx.track(n)
             if tr is None:
                 out.append(0.0)
