@@ -1,9 +1,9 @@
 """Training recipes: one command that trains a shipped model from nothing, resumable anywhere.
 
-    tenku train recipe tenku-tiny                    # runs/recipe-tenku-tiny/{vae,dit}, then export
+    tenku train recipe tenku-tiny                    # runs/recipe-tenku-tiny/STAGE for each, then export
     tenku train recipe tenku-tiny --install          # ... and install into tenku/models/tenku-tiny
     tenku train recipe tenku-tiny --status           # where a run stands, without training
-    tenku train recipe tenku-tiny --stage vae-decoder   # one stage only (its inputs must be done), no export
+    tenku train recipe tenku-tiny --stage cache-objects  # one stage alone (its inputs done), no export
 
 A recipe is a list of stages, each a `TrainConfig` run or a latent cache in its own directory
 under the recipe directory. Every training stage resumes from its latest checkpoint (exactly, see
@@ -18,11 +18,14 @@ tenku-tiny, sized for learning per CPU-second on a 2-core machine:
    (it is convolutional and causal, so it runs on 17 frames and more at inference);
 2. cache: 24,576 world clips of 17 frames (2 s at 8 fps) at 64x64 and 96x64 encoded once, with
    their caption states (the VAE encode costs more than a DiT step here);
-3. dit: the DiT on the cached latents, 320 and 480 tokens, 24,000 steps of 16 clips, bf16 where
-   the CPU has it natively;
-4. vae-decoder: the decoder fine-tuned on 17-frame clips and stills with the encoder frozen and
-   the objects' pixels weighted 11x in the loss, 3,000 steps; it reads only stage 1, so it can
-   run beside stage 3 (`--stage vae-decoder`).
+3. dit: the DiT on the cached latents, 320 and 480 tokens, bf16 where the CPU has it natively,
+   stopped at step 12,200 of a 24,000-step schedule of 16 clips;
+4. vae-objects: the whole VAE fine-tuned with the objects' pixels weighted 11x in the loss, 2,000
+   steps (the plain loss spends the VAE on backgrounds: the encoder merged neighbouring small
+   objects into one blob no decoder could split);
+5. cache-objects: the same clips encoded by it;
+6. dit-objects: the DiT warm-started from stage 3 on the new latents, 5,000 steps; exported with
+   the VAE of stage 4.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def _tiny() -> Recipe:
         out="dit",
         vae="vae",  # for sample videos and the export
         steps=24000,
+        stop=12200,  # a warm start for dit-objects (the schedule as first planned, run half way)
         batch=16,
         lr=1e-3,
         warmup=200,
@@ -87,20 +91,30 @@ def _tiny() -> Recipe:
         sample_every=2000,
         data_config=DataConfig(buckets=buckets),
     )
-    decoder = dataclasses.replace(
+    objects = dataclasses.replace(
         vae,
-        out="vae-decoder",
-        init="vae",  # the encoder (so the latent space the DiT learned) stays exactly as trained
-        freeze_encoder=True,
-        object_weight=10.0,  # objects' pixels weigh 11: the plain loss spends the decoder on backgrounds
-        steps=3000,
+        out="vae-objects",
+        init="vae",  # a fine-tune of the whole VAE, encoder too: a new latent space
+        object_weight=10.0,  # objects' pixels weigh 11: the plain loss spends the VAE on backgrounds
+        steps=2000,
         lr=3e-4,
-        warmup=100,
+        warmup=50,
         seed=1,
-        # what the decoder decodes at inference: 2 s clips, and stills for text-to-image
-        data_config=DataConfig(buckets=((17, 64, 64), (17, 64, 96), (1, 64, 64))),
+        sample_every=500,
     )
-    return Recipe(name="tenku-tiny", stages=(vae, cache, dit, decoder), ship_vae="vae-decoder")
+    cache_objects = dataclasses.replace(cache, out="cache-objects", vae="vae-objects")
+    dit_objects = dataclasses.replace(
+        dit,
+        out="dit-objects",
+        data="cache:cache-objects",
+        vae="vae-objects",
+        init="dit",  # a warm start: text, motion and layout carry over; the latents are new
+        stop=None,
+        steps=5000,
+        lr=5e-4,  # about where the dit stage's schedule had decayed to at its stop
+        warmup=100,
+    )
+    return Recipe(name="tenku-tiny", stages=(vae, cache, dit, objects, cache_objects, dit_objects))
 
 
 RECIPES = {"tenku-tiny": _tiny}
@@ -136,7 +150,7 @@ def _progress(stage: TrainConfig | CacheStage) -> tuple[int, int]:
     """(done, total) of a stage: optimizer steps, or clips of a finished cache."""
     if isinstance(stage, CacheStage):
         return (stage.clips if (Path(stage.out) / "index.json").is_file() else 0), stage.clips
-    return stage_step(Path(stage.out)), stage.steps
+    return stage_step(Path(stage.out)), stage.stop or stage.steps
 
 
 def status(name: str, root: Path) -> list[str]:

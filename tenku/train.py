@@ -65,7 +65,8 @@ class TrainConfig:
     data: str = "world"  # "world", a folder of captioned videos, or "cache:DIR"
     out: str = "runs/tenku"  # run directory
     vae: str | None = None  # DiT: a VAE run directory or an exported checkpoint directory
-    steps: int = 1000  # optimizer steps in total
+    steps: int = 1000  # optimizer steps in total (the learning-rate schedule spans them)
+    stop: int | None = None  # end the run at this step, part way along its schedule; None: at steps
     batch: int = 8  # clips per process per micro-step
     accum: int = 1  # micro-steps per optimizer step
     lr: float = 1e-3  # peak learning rate
@@ -113,6 +114,8 @@ class TrainConfig:
         for name in ("steps", "batch", "accum", "ckpt_every", "keep_checkpoints", "sp"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.stop is not None and not 1 <= self.stop <= self.steps:
+            raise ValueError(f"stop must be in [1, steps={self.steps}], got {self.stop}")
         if self.object_weight < 0:
             raise ValueError(f"object_weight must be >= 0, got {self.object_weight}")
         if not 0 <= self.ema_decay < 1:
@@ -782,10 +785,11 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
         metrics_path = run / "metrics.jsonl"
         if info.is_main:
             _truncate_metrics(metrics_path, start)
-        bar = tqdm(total=cfg.steps, initial=start, disable=not (cfg.progress and info.is_main), unit="step")
+        end = cfg.stop or cfg.steps
+        bar = tqdm(total=end, initial=start, disable=not (cfg.progress and info.is_main), unit="step")
         samples_per_step = cfg.batch * cfg.accum * tdist.data_parallel_coords(info, cfg.sp)[1]
         t_run = time.perf_counter()
-        for step in range(start, cfg.steps):
+        for step in range(start, end):
             t0 = time.perf_counter()
             m = train_step(cfg, task, model, optimizer, dataset, step, info)
             ema.update(unwrap(model), step)
@@ -802,10 +806,10 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
                 bar.update(1)
             done = step + 1
             sampling = cfg.sample_every and done % cfg.sample_every == 0
-            if done % cfg.ckpt_every == 0 or done == cfg.steps or sampling:
+            if done % cfg.ckpt_every == 0 or done == end or sampling:
                 weights = ema.full_state()
                 extra = task.extra_state(weights, dataset) if info.is_main else {}
-                if done % cfg.ckpt_every == 0 or done == cfg.steps:
+                if done % cfg.ckpt_every == 0 or done == end:
                     save_checkpoint(run, done, model, optimizer, ema, extra, cfg.keep_checkpoints)
                 if sampling and info.is_main:
                     _write_samples(run, done, task.samples(weights, dataset), cfg.data_config.fps)

@@ -1,5 +1,5 @@
-"""A recipe end to end at the tiny "test" preset: VAE, latent cache, DiT, decoder fine-tune, export;
-then resume is a no-op."""
+"""A recipe end to end at the tiny "test" preset: VAE, latent cache, a DiT stopped part way, a DiT
+warm-started from it, a decoder fine-tune, export; then resume is a no-op."""
 
 import dataclasses
 import json
@@ -41,6 +41,17 @@ def _toy() -> recipe.Recipe:
                 data="cache:cache",
                 out="dit",
                 vae="vae",
+                steps=4,
+                stop=2,
+                data_config=DataConfig(buckets=buckets),
+                **common,
+            ),
+            TrainConfig(
+                model="dit",
+                data="cache:cache",
+                out="dit-warm",
+                vae="vae",
+                init="dit",
                 steps=2,
                 data_config=DataConfig(buckets=buckets),
                 **common,
@@ -67,14 +78,21 @@ def test_recipe_runs_every_stage_exports_and_resumes(tmp_path, monkeypatch):
         f"  vae {tmp_path / 'vae'}: 2/2 steps",
         f"cache {tmp_path / 'cache'}: 4/4 clips",
         f"  dit {tmp_path / 'dit'}: 2/2 steps",
+        f"  dit {tmp_path / 'dit-warm'}: 2/2 steps",
         f"  vae {tmp_path / 'vae-dec'}: 2/2 steps",
     ]
     result = Generator.load(out).generate(GenerationRequest(prompt="a red ball", seconds=0.5))
     assert result.frames.shape == (5, 16, 16, 3)
     log = [json.loads(line) for line in (tmp_path / "recipe.jsonl").read_text().splitlines()]
-    assert [e["stage"] for e in log] == [str(tmp_path / s) for s in ("vae", "cache", "dit", "vae-dec")]
+    assert [e["stage"] for e in log] == [
+        str(tmp_path / s) for s in ("vae", "cache", "dit", "dit-warm", "vae-dec")
+    ]
     recipe.run_recipe("toy", tmp_path)  # everything done: no stage runs again
-    assert len((tmp_path / "recipe.jsonl").read_text().splitlines()) == 4
+    assert len((tmp_path / "recipe.jsonl").read_text().splitlines()) == 5
+    # the export is the last DiT stage, warm-started from the stopped one
+    dit = load_file(latest_checkpoint(tmp_path / "dit") / "ema.safetensors")
+    warm = load_file(out / "dit.safetensors")
+    assert dit.keys() == warm.keys() and any(not torch.equal(dit[k], warm[k]) for k in dit)
     # the shipped VAE is the decoder fine-tune: the DiT's encoder and latent scaling, a new decoder
     shipped = load_file(out / "vae.safetensors")
     first = load_file(latest_checkpoint(tmp_path / "vae") / "ema.safetensors")
@@ -96,7 +114,7 @@ def test_recipe_runs_one_stage_alone_once_its_inputs_are_done(tmp_path, monkeypa
     with pytest.raises(ValueError, match=r"stage dit reads unfinished stages: vae \(0/2\), cache \(0/4\)"):
         recipe.run_recipe("toy", tmp_path, only="dit")
     with pytest.raises(
-        ValueError, match="no stage 'decoder'; stages: \\['vae', 'cache', 'dit', 'vae-dec'\\]"
+        ValueError, match="no stage 'decoder'; stages: \\['vae', 'cache', 'dit', 'dit-warm', 'vae-dec'\\]"
     ):
         recipe.run_recipe("toy", tmp_path, only="decoder")
     assert recipe.run_recipe("toy", tmp_path, only="vae") is None  # no export
@@ -105,6 +123,7 @@ def test_recipe_runs_one_stage_alone_once_its_inputs_are_done(tmp_path, monkeypa
         f"  vae {tmp_path / 'vae'}: 2/2 steps",
         f"cache {tmp_path / 'cache'}: 0/4 clips",
         f"  dit {tmp_path / 'dit'}: 0/2 steps",
+        f"  dit {tmp_path / 'dit-warm'}: 0/2 steps",
         f"  vae {tmp_path / 'vae-dec'}: 2/2 steps",
     ]
     assert not (tmp_path / "toy").exists()

@@ -86,6 +86,25 @@ def test_resume_refuses_a_different_run(folder, tmp_path):
     assert main([*args, "--resume"]) == 2
 
 
+def test_stop_ends_part_way_along_the_schedule_and_resume_finishes_it(folder, tmp_path):
+    schedule = tmp_path / "warmup.toml"
+    schedule.write_text("warmup = 1\n")  # steps 1 and 2 are on the decay, which spans --steps
+    ref = tmp_path / "ref"
+    assert main([*_vae_args(folder, ref, 6), "--config", str(schedule)]) == 0
+    part = tmp_path / "part"
+    assert main([*_vae_args(folder, part, 6), "--config", str(schedule), "--stop", "3"]) == 0
+    ckpt = tt.latest_checkpoint(part)
+    assert json.loads((ckpt / "state.json").read_text())["step"] == 3
+    lrs = [json.loads(x)["lr"] for x in (part / "metrics.jsonl").read_text().splitlines()]
+    cfg = tt.make_config(json.loads((part / "config.json").read_text())["train"])
+    assert lrs == pytest.approx([tt.lr_at(s, dataclasses.replace(cfg, stop=None)) for s in range(3)])
+    assert lrs[2] < lrs[1] and lrs[2] > tt.lr_at(2, dataclasses.replace(cfg, steps=3))
+    assert main([*_vae_args(folder, part, 6), "--config", str(schedule), "--resume"]) == 0  # on to 6
+    assert _losses(part) == _losses(ref)
+    with pytest.raises(ValueError, match=r"stop must be in \[1, steps=6\], got 7"):
+        tt.TrainConfig(model="vae", steps=6, stop=7)
+
+
 def _cache(root: Path, latents: torch.Tensor, captions: list[str]) -> None:
     from tenku.config import PRESETS
     from tenku.text import TextEncoder

@@ -30,6 +30,9 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=None, help="'world', a folder with captions.jsonl/.csv, or cache:DIR")
     p.add_argument("--out", default=None, help="run directory (default runs/MODEL-PRESET)")
     p.add_argument("--steps", type=int, default=None, help="optimizer steps in total")
+    p.add_argument(
+        "--stop", type=int, default=None, help="end at this step, part way along the --steps schedule"
+    )
     p.add_argument("--batch", type=int, default=None, help="clips per process per micro-step")
     p.add_argument("--accum", type=int, default=None, help="gradient accumulation micro-steps")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
@@ -81,7 +84,9 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--install", action="store_true", help="export into the package (tenku/models/NAME)")
     p.add_argument("--status", action="store_true", help="print each stage's progress and exit")
-    p.add_argument("--stage", default=None, help="run only this stage (e.g. vae-decoder), without the export")
+    p.add_argument(
+        "--stage", default=None, help="run only this stage (e.g. cache-objects), without the export"
+    )
     p.set_defaults(func=recipe_cmd)
 
 
@@ -99,6 +104,7 @@ def config_from_args(args) -> object:
         "data": args.data,
         "out": args.out,
         "steps": args.steps,
+        "stop": args.stop,
         "batch": args.batch,
         "accum": args.accum,
         "lr": args.lr,
