@@ -24,6 +24,16 @@ def _toy() -> recipe.Recipe:
         "sample_every": 0,
         "progress": False,
     }
+    dit = TrainConfig(
+        model="dit",
+        data="cache:cache",
+        out="dit",
+        vae="vae",
+        steps=4,
+        stop=2,  # part way along its schedule, as tenku-tiny's first DiT
+        data_config=DataConfig(buckets=buckets),
+        **common,
+    )
     return recipe.Recipe(
         name="toy",
         stages=(
@@ -36,26 +46,8 @@ def _toy() -> recipe.Recipe:
                 **common,
             ),
             recipe.CacheStage(out="cache", vae="vae", clips=4, buckets=buckets),
-            TrainConfig(
-                model="dit",
-                data="cache:cache",
-                out="dit",
-                vae="vae",
-                steps=4,
-                stop=2,
-                data_config=DataConfig(buckets=buckets),
-                **common,
-            ),
-            TrainConfig(
-                model="dit",
-                data="cache:cache",
-                out="dit-warm",
-                vae="vae",
-                init="dit",
-                steps=2,
-                data_config=DataConfig(buckets=buckets),
-                **common,
-            ),
+            dit,
+            dataclasses.replace(dit, out="dit-warm", init="dit", steps=2, stop=None),
             TrainConfig(
                 model="vae",
                 data="world",
