@@ -144,10 +144,11 @@ def _link(
 ) -> list[list[Detection | None]]:
     """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching
     on each track's predicted position (never below the floor line: `floor` (T,) rows, NaN where
-    unknown; bounced off the world's side walls: `walls` (T, 2) columns), the cost of a match its negative log-likelihood under a spread that grows with the
-    frames since the track was seen (a track seen just before wins over one back from hiding); a
-    blob that two same-colour tracks run into is split between them
-    first (`_split_merged`), so identities survive a crossing."""
+    unknown; bounced off the world's side walls: `walls` (T, 2) columns), the cost of a match
+    its negative log-likelihood under a spread that grows with the frames since the track was
+    seen (a track seen just before wins over one back from hiding); a blob that two same-colour
+    tracks run into is split between them first (`_split_merged`), so identities survive a
+    crossing."""
     from scipy.optimize import linear_sum_assignment
 
     g_px = GRAVITY * width / WORLD_WIDTH / fps**2  # pixels / frame^2, y down
@@ -304,7 +305,10 @@ def _predict(
     lo, hi = walls[0] + radius, walls[1] - radius
     if lo < p1[0] < hi:
         for _ in range(2):  # an elastic bounce off either wall
-            xy[0] = 2 * hi - xy[0] if xy[0] > hi else 2 * lo - xy[0] if xy[0] < lo else xy[0]
+            if xy[0] > hi:
+                xy[0] = 2 * hi - xy[0]
+            elif xy[0] < lo:
+                xy[0] = 2 * lo - xy[0]
     return _Prediction(
         xy=(float(xy[0]), float(xy[1])), gap=gap, size=size, whole_area=whole_area, sightings=len(seen)
     )
