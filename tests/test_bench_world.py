@@ -160,6 +160,12 @@ def test_continuation_ground_truth(main_item):
     assert _passes(s, "direction") and _passes(s, "count")
 
 
+def test_continuation_gives_whole_latent_windows():
+    from tenku.bench.runner import default_cond_frames
+
+    assert [default_cond_frames(t) for t in (9, 17, 25, 49, 97)] == [5, 5, 9, 13, 25]
+
+
 def test_h264_ceiling_and_report(main_item, tmp_path):
     from tenku.bench.generators import load_transform
     from tenku.bench.report import format_table, summarize, to_json
@@ -385,6 +391,11 @@ def test_model_generator_takes_sampler_settings(capsys):
     frames = gen("a red ball", seconds=1.0, fps=8.0, width=64, height=64, seed=0)
     assert frames.shape == (9, 64, 64, 3) and (seen[0].steps, seen[0].guidance) == (1, 0.0)
     assert PipelineGenerator("tenku-tiny").sampler == {"steps": None, "guidance": None}
+    # a continuation keeps the given frames in place and generates the rest after them
+    given = (np.arange(4 * 64 * 64 * 3) % 251).astype(np.uint8).reshape(4, 64, 64, 3)
+    cont = gen("a red ball", seconds=2.0, fps=8.0, width=64, height=64, seed=0, cond_frames=given)
+    assert cont.shape == (17, 64, 64, 3) and np.array_equal(cont[:4], given)
+    assert not any(np.array_equal(cont[4 + i], given[i]) for i in range(4))  # not the given ones again
     assert main(["bench", "world", "--n", "1", "--guidance", "3"]) == 2
     assert "ground-truth has none" in capsys.readouterr().err
     assert main(["bench", "world", "--n", "1", "--generator", "tenku-tiny", "--steps", "0"]) == 2

@@ -18,6 +18,7 @@ safetensors file beside its config.json, encode then decode). `load_transform(te
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,10 +103,13 @@ class PipelineGenerator:
             )
             frames = gen.generate(req).frames
         else:
+            # An extend returns the given clip, exactly, then the new frames: at least enough of
+            # them (a whole number of latent frames) to reach `total`, the surplus cut below.
             k = len(cond_frames)
+            new = gen.temporal * math.ceil((total - k) / gen.temporal)
             req = GenerationRequest(
                 prompt=prompt,
-                seconds=(total - k) / fps,
+                seconds=new / fps,
                 fps=fps,
                 width=width,
                 height=height,
@@ -114,8 +118,11 @@ class PipelineGenerator:
                 **self.sampler,
             )
             frames = gen.generate(req).frames
-            if len(frames) < total:  # the continuation alone: put the given frames in front
-                frames = np.concatenate([cond_frames, frames])
+            if len(frames) < total or not np.array_equal(frames[:k], cond_frames):
+                raise ValueError(
+                    f"{self.name}: an extend of {k} given frames by {new} returned {len(frames)} frames "
+                    "that do not begin with the given ones"
+                )
         return _fit_length(np.asarray(frames, dtype=np.uint8), total)
 
 

@@ -13,6 +13,7 @@ samples per window; `report.drift` turns them into per-window scores and last mi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 
@@ -27,8 +28,10 @@ MODES = ("t2v", "continuation")
 
 
 def default_cond_frames(total: int) -> int:
-    """Frames given in continuation mode: a quarter of the clip, at least 3, leaving at least 4."""
-    return max(3, min(total - 4, total // 4))
+    """Frames given in continuation mode: about a quarter of the clip, as 1 + 4j frames (whole
+    latent windows of a 4x causal VAE, which a model holds as given: of 4 frames it could hold
+    only the first), at least 5 (two positions a velocity can be read from), leaving at least 4."""
+    return max(5, min(total - 4, 1 + 4 * math.ceil((total / 4 - 1) / 4)))
 
 
 def _generate(item: Item, generator: VideoGenerator, mode: str, cond: int) -> np.ndarray:
