@@ -386,11 +386,66 @@ def load_vae(source: str | Path, device: torch.device) -> tuple[ModelConfig, nn.
 
 
 def load_dit_weights(source: str | Path, mcfg: ModelConfig) -> dict[str, torch.Tensor]:
-    """DiT EMA weights from a DiT run, an exported checkpoint or a shipped name, checked against `mcfg`."""
+    """DiT EMA weights from a DiT run, an exported checkpoint or a shipped name, checked against `mcfg`
+    (a DiT that differs only in fewer input channels is widened to `mcfg`'s, see `widen`)."""
+    from tenku.dit import DiT
+
     source_cfg, weights, _ = _run_weights(source, "dit")
+    narrower = dataclasses.replace(source_cfg.dit, in_channels=mcfg.dit.in_channels) == mcfg.dit
+    if source_cfg.dit.in_channels < mcfg.dit.in_channels and narrower:
+        return widen(weights, DiT(mcfg.dit).state_dict(), dit_channel_tensors(mcfg.dit.patch_size))
     if source_cfg.dit != mcfg.dit:
         raise ValueError(f"--init {source}: its DiT is {source_cfg.dit}, this run's preset builds {mcfg.dit}")
     return weights
+
+
+# The tensors holding a model's latent channels, for widening a trained model to more of them:
+# key -> (dim, groups, zero). Along `dim`, in `groups` equal blocks (the VAE's mean | log-variance,
+# the DiT's positions in a patch), the old channels lead each block; the new ones start at zero
+# where they feed the network (so it computes what it did) and at their fresh initialisation
+# where the network produces them.
+VAE_CHANNEL_TENSORS = {
+    "encoder.conv_out.conv.weight": (0, 2, False),
+    "encoder.conv_out.conv.bias": (0, 2, False),
+    "decoder.layers.0.conv.weight": (1, 1, True),
+}
+
+
+def dit_channel_tensors(patch_size: tuple[int, int, int]) -> dict[str, tuple[int, int, bool]]:
+    cells = math.prod(patch_size)  # a token's features are (pt ph pw c): channels innermost
+    return {
+        "patch_embed.weight": (1, cells, True),
+        "final.linear.weight": (0, cells, False),
+        "final.linear.bias": (0, cells, False),
+    }
+
+
+def widen(
+    weights: dict[str, torch.Tensor],
+    fresh: dict[str, torch.Tensor],
+    channel_tensors: dict[str, tuple[int, int, bool]],
+) -> dict[str, torch.Tensor]:
+    """`weights` of a model with fewer latent channels, widened to the shapes of `fresh` (a newly
+    initialised model's state dict); every other tensor must match in shape."""
+    out = {}
+    for key, new in fresh.items():
+        old = weights[key]
+        if old.shape == new.shape:
+            out[key] = old
+            continue
+        if key not in channel_tensors:
+            raise ValueError(f"cannot widen {key}: shape {tuple(old.shape)} -> {tuple(new.shape)}")
+        dim, groups, zero = channel_tensors[key]
+        kept = old.unflatten(dim, (groups, -1))
+        grown = new.clone().unflatten(dim, (groups, -1))
+        have, want = kept.shape[dim + 1], grown.shape[dim + 1]
+        if have > want:
+            raise ValueError(f"cannot narrow {key}: {have} channels -> {want}")
+        if zero:
+            grown.narrow(dim + 1, have, want - have).zero_()
+        grown.narrow(dim + 1, 0, have).copy_(kept)
+        out[key] = grown.flatten(dim, dim + 1)
+    return out
 
 
 @torch.no_grad()
@@ -408,16 +463,26 @@ class VAETask:
 
         self.cfg, self.mcfg, self.device = cfg, mcfg, device
         self.init_stats = None  # the init VAE's latent scaling, kept when its encoder is frozen
+        weights = None
         if cfg.init is not None:
             init_mcfg, init_vae = load_vae(cfg.init, device)
-            self.mcfg = mcfg = dataclasses.replace(mcfg, vae=init_mcfg.vae)
+            weights = init_vae.state_dict()
+            have, want = init_mcfg.vae.latent_channels, mcfg.vae.latent_channels
+            if have < want:  # widened to the preset's latent channels; all else from the init
+                if cfg.freeze_encoder:
+                    raise ValueError("freeze_encoder keeps the latent space; widening it needs the encoder")
+                vae_cfg = dataclasses.replace(init_mcfg.vae, latent_channels=want)
+                weights = widen(weights, VideoVAE(vae_cfg).state_dict(), VAE_CHANNEL_TENSORS)
+                self.mcfg = mcfg = dataclasses.replace(mcfg, vae=vae_cfg)
+            else:
+                self.mcfg = mcfg = dataclasses.replace(mcfg, vae=init_mcfg.vae)
             self.init_stats = {
                 "shift_factor": mcfg.vae.shift_factor,
                 "scaling_factor": mcfg.vae.scaling_factor,
             }
         self.model = VideoVAE(mcfg.vae).to(device)
-        if cfg.init is not None:
-            self.model.load_state_dict(init_vae.state_dict())
+        if weights is not None:
+            self.model.load_state_dict(weights)
         if cfg.freeze_encoder:
             self.model.encoder.requires_grad_(False)
 

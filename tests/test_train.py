@@ -279,3 +279,95 @@ def test_precision_auto_resolves_by_hardware(monkeypatch):
     assert T.resolve_precision("auto", torch.device("cpu")) == "bf16"
     with pytest.raises(ValueError, match="precision"):
         T.TrainConfig(precision="fp16")
+
+
+def test_widened_vae_encodes_and_decodes_as_before():
+    from tenku.config import VAEConfig
+    from tenku.vae import VideoVAE
+
+    torch.manual_seed(0)
+    narrow_cfg = VAEConfig(latent_channels=4, spatial_compression=4, channels=(8, 8, 16))
+    narrow = VideoVAE(narrow_cfg).eval()
+    wide = VideoVAE(dataclasses.replace(narrow_cfg, latent_channels=6)).eval()
+    wide.load_state_dict(tt.widen(narrow.state_dict(), wide.state_dict(), tt.VAE_CHANNEL_TENSORS))
+    x = torch.rand(1, 3, 5, 16, 16) * 2 - 1
+    with torch.no_grad():
+        mean_n, logvar_n = narrow.encode_dist(x)
+        mean_w, logvar_w = wide.encode_dist(x)
+        assert mean_w.shape[1] == 6
+        torch.testing.assert_close(mean_w[:, :4], mean_n)
+        torch.testing.assert_close(logvar_w[:, :4], logvar_n)
+        assert mean_w[:, 4:].abs().sum() > 0  # the new channels carry something the decoder may learn to use
+        torch.testing.assert_close(wide.decoder(mean_w, None), narrow.decoder(mean_n, None))
+
+
+def test_widened_dit_predicts_as_before_and_zero_on_new_channels():
+    from tenku.config import PRESETS
+    from tenku.dit import DiT
+
+    torch.manual_seed(0)
+    cfg = dataclasses.replace(PRESETS["test"].dit, patch_size=(1, 2, 2))
+    narrow = DiT(cfg).eval()
+    for p in narrow.parameters():  # trained-looking weights: the zero-initialised output is not zero
+        p.data.add_(torch.randn_like(p) * 0.02)
+    wide = DiT(dataclasses.replace(cfg, in_channels=cfg.in_channels + 3)).eval()
+    wide.load_state_dict(
+        tt.widen(narrow.state_dict(), wide.state_dict(), tt.dit_channel_tensors(cfg.patch_size))
+    )
+    c = cfg.in_channels
+    x = torch.randn(2, c + 3, 2, 4, 4)
+    t, text, mask = torch.rand(2), torch.randn(2, 5, cfg.text_dim), torch.ones(2, 5, dtype=torch.bool)
+    with torch.no_grad():
+        before = narrow(x[:, :c], t, text, mask)
+        after = wide(x, t, text, mask)
+    torch.testing.assert_close(after[:, :c], before)
+    assert before.abs().max() > 0 and after[:, c:].abs().max() == 0
+
+
+def test_widen_refuses_other_shape_changes():
+    weights = {"a": torch.zeros(4, 3), "b": torch.zeros(2)}
+    fresh = {"a": torch.zeros(4, 5), "b": torch.zeros(2)}
+    with pytest.raises(ValueError, match="cannot widen a"):
+        tt.widen(weights, fresh, {})
+    with pytest.raises(ValueError, match="cannot narrow a"):
+        tt.widen({"a": torch.zeros(4, 5)}, {"a": torch.zeros(4, 3)}, {"a": (1, 1, True)})
+
+
+def test_runs_widen_a_vae_and_a_dit_to_more_latent_channels(folder, tmp_path, monkeypatch):
+    from tenku.config import PRESETS
+
+    test = PRESETS["test"]
+    wide = dataclasses.replace(
+        test,
+        name="test-wide",
+        vae=dataclasses.replace(test.vae, latent_channels=6),
+        dit=dataclasses.replace(test.dit, in_channels=6),
+    )
+    monkeypatch.setitem(PRESETS, "test-wide", wide)
+    vae, vae_wide = tmp_path / "vae", tmp_path / "vae-wide"
+    assert main(_vae_args(folder, vae, 2)) == 0
+    args = _vae_args(folder, vae_wide, 2)
+    args[args.index("--preset") + 1] = "test-wide"
+    assert main([*args, "--init", str(vae)]) == 0
+    narrow_w = load_file(tt.latest_checkpoint(vae) / "ema.safetensors")
+    wide_w = load_file(tt.latest_checkpoint(vae_wide) / "ema.safetensors")
+    assert wide_w["decoder.layers.0.conv.weight"].shape[1] == 6
+    moved = (wide_w["decoder.layers.0.conv.weight"][:, :4] - narrow_w["decoder.layers.0.conv.weight"]).abs()
+    assert moved.max() < 0.05  # a fine-tune of the narrow VAE, not a fresh one
+
+    def dit_args(out: Path, preset: str, vae_dir: Path) -> list[str]:
+        return [
+            "train", "dit", "--preset", preset, "--data", str(folder), "--vae", str(vae_dir), "--out", str(out),
+            "--steps", "2", "--batch", "2", "--bucket", "5x16x16", "--sample-every", "0", "--no-progress",
+            "--threads", "1",
+        ]  # fmt: skip
+
+    dit = tmp_path / "dit"
+    assert main(dit_args(dit, "test", vae)) == 0
+    dit_wide = tmp_path / "dit-wide"
+    assert main([*dit_args(dit_wide, "test-wide", vae_wide), "--init", str(dit)]) == 0
+    before = load_file(tt.latest_checkpoint(dit) / "ema.safetensors")
+    after = load_file(tt.latest_checkpoint(dit_wide) / "model.safetensors")
+    assert after["patch_embed.weight"].shape == (wide.dit.width, 6)
+    assert (after["blocks.0.qkv.weight"] - before["blocks.0.qkv.weight"]).abs().max() < 0.05
+    assert main([*dit_args(tmp_path / "bad", "test-wide", vae), "--init", str(dit)]) == 2  # 4-channel VAE
