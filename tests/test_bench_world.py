@@ -160,6 +160,22 @@ def test_continuation_ground_truth(main_item):
     assert _passes(s, "direction") and _passes(s, "count")
 
 
+def test_continuation_judges_motion_where_the_given_frames_end():
+    """id-0051: a ball thrown left has landed and rolls left by frame 5; id-0018: one rolling
+    left has bounced off the wall and rolls right. Continuation asks for the motion the ground
+    truth has there (not the prompt's start, nor a flight's fit to an object on the floor), and
+    playing the rest backwards fails it."""
+    from tenku.bench.items import make_item
+
+    for index, checked in ((51, 1), (18, 3)):
+        item = make_item("id", index, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+        s = run_checks(item, parse_video(item.frames, item.fps), start=5)
+        assert len(s["direction"]) == checked and _passes(s, "direction") and _passes(s, "speed")
+    backwards = np.concatenate([item.frames[:5], item.frames[5:][::-1]])
+    s = run_checks(item, parse_video(backwards, item.fps), start=5)
+    assert min(s["direction"]) == 0.0 and _passes(s, "color")
+
+
 def test_continuation_gives_whole_latent_windows():
     from tenku.bench.runner import default_cond_frames
 

@@ -40,6 +40,8 @@ GRAVITY_RESOLVE = 0.1  # g is scored where pixel quantisation alone moves it by 
 # the tolerance is then two standard deviations of the grid's own effect on the fit
 PENETRATION_TOLERANCE = 0.12  # world units below the floor line allowed (plus 1.5 pixels)
 APEX_TOLERANCE = 0.12  # world units an apex may rise (plus 1.5 pixels)
+CONTINUATION_ANGLE = 45.0  # degrees a continued heading may turn from the truth's (one word's width)
+CONTINUATION_SPEED = 0.25  # relative error a continued speed may have
 PERMANENCE_FRAMES = 2  # an object must reappear within this many frames of the ground truth
 GHOST_MARGIN = 1  # frames at each end of a hidden span where a detection is not a ghost
 
@@ -66,6 +68,8 @@ def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.n
     under 3 clean frames there, showing the object above a speck (not scored: the parser loses
     specks); NaN where the video's track does (a failure)."""
     gravity = obj.motion in ("thrown", "falling", "bouncing", "rolling")
+    if ctx.start:  # in continuation it may have landed by then
+        gravity &= bool(flying(ctx.item.state, n)[ctx.start])
     axes = (0,) if obj.motion in ("rolling", "bouncing") else (0, 1)
     win = _window(ctx, n, axes) & (ctx.item.state.visible_fraction[:, n] >= STEADY_VISIBLE)
     win &= ctx.shown(n, area=SPECK_AREA)
@@ -87,37 +91,64 @@ def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.n
 
 
 def _motion_words(ctx: Context, word: str):
-    """(object, initial velocity) of each object whose spec names `word` ("direction" or "speed")
-    and that was tracked; the velocity is None when the track has no usable start (a failure)."""
+    """(object, initial velocity, true velocity at `start`) of each object whose spec names `word`
+    ("direction" or "speed") and that was tracked; the velocity is None when the track has no
+    usable start (a failure)."""
     for n, obj in enumerate(ctx.item.spec.objects):
         if getattr(obj, word) is None or (word == "speed" and obj.motion == "spinning"):
             continue
         v = _initial_velocity(ctx, n, obj)
         if v is not None:
-            yield obj, None if np.isnan(v).any() else v
+            yield obj, None if np.isnan(v).any() else v, ctx.item.state.velocity_world[ctx.start, n]
+
+
+def _moving(v: np.ndarray, obj) -> bool:
+    """A velocity fast enough to have a direction (the horizontal part alone for objects on or
+    bouncing along the floor)."""
+    return abs(v[0]) * 0.5 > 0.1 if obj.motion in ("rolling", "bouncing") else np.linalg.norm(v) > 0.2
+
+
+def _speed(v: np.ndarray, obj) -> float:
+    return abs(v[0]) if obj.motion in ("rolling", "bouncing") else float(np.linalg.norm(v))
 
 
 def check_direction(ctx: Context) -> list[float]:
+    """The prompt's direction word; in continuation, the way the ground truth moves where the
+    given frames end (a bounce before them may have turned it), within CONTINUATION_ANGLE."""
     out = []
-    for obj, v in _motion_words(ctx, "direction"):
+    for obj, v, truth in _motion_words(ctx, "direction"):
+        if ctx.start and not _moving(truth, obj):
+            continue  # stopped by the end of the given frames: no direction to keep
         if v is None:
             out.append(0.0)
         elif obj.motion in ("rolling", "bouncing"):
-            want = np.asarray(DIRECTIONS[obj.direction])
-            out.append(float(abs(v[0]) * 0.5 > 0.1 and np.sign(v[0]) == np.sign(want[0])))
+            want = truth[0] if ctx.start else DIRECTIONS[obj.direction][0]
+            out.append(float(_moving(v, obj) and np.sign(v[0]) == np.sign(want)))
+        elif ctx.start:  # a thrown object's heading turns as it flies: an angle, not a word
+            cos = float(v @ truth) / (np.linalg.norm(v) * np.linalg.norm(truth) + 1e-9)
+            out.append(float(_moving(v, obj) and cos >= math.cos(math.radians(CONTINUATION_ANGLE))))
         else:
-            out.append(float(np.linalg.norm(v) > 0.2 and nearest_direction(v) == obj.direction))
+            out.append(float(_moving(v, obj) and nearest_direction(v) == obj.direction))
     return out
 
 
 def check_speed(ctx: Context) -> list[float]:
+    """The prompt's speed word; in continuation, the ground truth's speed where the given frames
+    end (rolling slows it, a throw changes it), within CONTINUATION_SPEED or the same word."""
     out = []
-    for obj, v in _motion_words(ctx, "speed"):
+    for obj, v, truth in _motion_words(ctx, "speed"):
+        if ctx.start and not _moving(truth, obj):
+            continue  # stopped by the end of the given frames, or at the top of a throw
         if v is None:
             out.append(0.0)
             continue
-        speed = abs(v[0]) if obj.motion in ("rolling", "bouncing") else float(np.linalg.norm(v))
-        out.append(float(nearest_name(speed, ALL_SPEEDS) == obj.speed))
+        speed = _speed(v, obj)
+        if ctx.start:  # the speed it has there, which may lie between two words
+            want = _speed(truth, obj)
+            ok = abs(speed - want) <= CONTINUATION_SPEED * want
+            out.append(float(ok or nearest_name(speed, ALL_SPEEDS) == nearest_name(want, ALL_SPEEDS)))
+        else:
+            out.append(float(nearest_name(speed, ALL_SPEEDS) == obj.speed))
     return out
 
 
