@@ -31,7 +31,7 @@ tenku-tiny, sized for learning per CPU-second on a 2-core machine:
    0.20 and count 0.21);
 8. cache-c16: the same clips encoded by it;
 9. dit-c16: stage 6 widened the same way (the new channels' input weights start at zero),
-   5,000 steps; exported with the VAE of stage 7.
+   4,000 steps; exported with the VAE of stage 7.
 """
 
 from __future__ import annotations
@@ -138,6 +138,7 @@ def _tiny() -> Recipe:
         data="cache:cache-c16",
         vae="vae-c16",
         init="dit-objects",  # widened: the new channels' input weights start at zero
+        steps=4000,
     )
     stages = (vae, cache, dit, objects, cache_objects, dit_objects, wide, cache_wide, dit_wide)
     return Recipe(name="tenku-tiny", stages=stages)
