@@ -31,7 +31,11 @@ def add_parser(sub) -> None:
     p.add_argument("--split", default="id", choices=SPLIT_CHOICES)
     p.add_argument("--n", type=int, default=100, help="items per split")
     p.add_argument("--mode", default="t2v", choices=("t2v", "continuation"))
-    p.add_argument("--cond", type=int, help="continuation: frames given (default: a quarter of the clip)")
+    p.add_argument(
+        "--cond",
+        type=int,
+        help="continuation: frames given (default: about a quarter of the clip as 1 + 4j frames, at least 5)",
+    )
     p.add_argument("--transform", help="ceiling row: h264[:CRF] or vae:CHECKPOINT")
     p.add_argument("--seed", type=int, default=0, help="benchmark seed (which scenes)")
     p.add_argument("--width", type=int)
