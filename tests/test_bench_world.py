@@ -435,6 +435,24 @@ def test_pieces_above_and_below_an_occluder_are_one_object():
     assert len(red) == 1 and red[0].bbox == (15, 36, 37, 58)
 
 
+def test_pieces_around_an_occluder_that_join_later_are_one_track():
+    """ood-0001, frames 0-2: the growing red ball shows only slivers left and right of the box
+    (too flat to join in one frame) and a line below it; from frame 3 they are one blob. The
+    slivers' tracks are one object's pieces, not twins to split that blob between: one red track.
+    combo-0056: two blue objects grow into one blob above a low wall (never on two sides of it):
+    both stay objects."""
+    from tenku.bench.items import make_item
+
+    item = make_item("ood", 1, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    red = [tr for tr in parse_video(item.frames, item.fps).tracks if tr.color == "red"]
+    assert len(red) == 1 and red[0].present.all()
+    assert red[0].area[16] > 300  # the whole blob, not a share of it
+    assert _passes(run_checks(item, parse_video(item.frames, item.fps)), "count")
+    item = make_item("combo", 56, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    scores = run_checks(item, parse_video(item.frames, item.fps))
+    assert _passes(scores, "count") and _passes(scores, "color")
+
+
 def test_a_fast_ball_is_followed_off_the_wall_and_behind_a_barrier():
     """ood-0019: a thrown ball hits the right wall (frame 9) and goes back behind the barrier;
     predicted as bounced off the wall, it comes back at frame 12 as the same track."""

@@ -37,7 +37,7 @@ import numpy as np
 
 from tenku.bench.camera import estimate_camera
 from tenku.bench.classify import OCCLUDER_CLASS, background_plate, classifiers, coverage
-from tenku.bench.segment import Detection, detections
+from tenku.bench.segment import JOIN_COVER, Detection, detections, occluder_gap, occluder_pixels, union
 from tenku.world import GRAVITY, SHAPES, WORLD_WIDTH
 from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER
 from tenku.world.styles import pixel_block
@@ -55,6 +55,7 @@ SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merg
 SHARED_AREA = 1.6  # a blob this many times a track's whole area, by a twin gone missing, is theirs together
 SHARED_SIGHTINGS = 3  # frames a track must have been seen in to be a twin that may share a blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
+ABSORB_OVERLAP = 0.5  # fraction of a piece's last pixels a blob of its colour next frame must take in
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
 FIT_RADII = 0.85 * 1.08 ** np.arange(6)  # radii tried, relative to the area's (then refined)
 # Area of each shape as a multiple of its circumscribed radius squared.
@@ -189,6 +190,56 @@ def _link(
     return _split_backward(tracks)
 
 
+def _absorb_pieces(
+    tracks: list[list[Detection | None]], occ: list[np.ndarray]
+) -> list[list[Detection | None]]:
+    """Tracks with each one that only ever showed a piece by an occluder, seen in some frame on
+    the other side of an occluder (`occ`: per frame, `segment.occluder_pixels`) from a track of
+    its colour, and ending in that track's blob (its next detection takes in ABSORB_OVERLAP of
+    the piece's last pixels, within a pixel), merged into that track, detections joined where
+    both have one: pieces of one object seen around an occluder too flat to join in one frame
+    (`segment.detections`), joined once it grew or moved clear of it."""
+    from scipy import ndimage
+
+    merged = True
+    while merged:
+        merged = False
+        for a, tr in enumerate(tracks):
+            seen = [t for t, d in enumerate(tr) if d is not None]
+            end = seen[-1]
+            if end + 1 >= len(tr) or not all(tr[t].near_occluder for t in seen):
+                continue
+            piece = tr[end]
+            for b, other in enumerate(tracks):
+                blob = other[end + 1]
+                if b == a or blob is None or blob.color != piece.color:
+                    continue
+                if not any(_across(tr[t], other[t], occ[t]) for t in seen if other[t] is not None):
+                    continue
+                grown = ndimage.binary_dilation(np.pad(blob.mask, 1))
+                ys, xs = np.nonzero(piece.mask)
+                ys, xs = ys + piece.bbox[1] - blob.bbox[1] + 1, xs + piece.bbox[0] - blob.bbox[0] + 1
+                inside = (ys >= 0) & (ys < grown.shape[0]) & (xs >= 0) & (xs < grown.shape[1])
+                if grown[ys[inside], xs[inside]].sum() < ABSORB_OVERLAP * len(ys):
+                    continue
+                for t in seen:
+                    other[t] = tr[t] if other[t] is None else union(other[t], tr[t])
+                del tracks[a]
+                merged = True
+                break
+            if merged:
+                break
+    return tracks
+
+
+def _across(da: Detection, db: Detection, occ: np.ndarray) -> bool:
+    """da and db lie on two sides of an occluder: the pixels between them are mostly its."""
+    for gap in (occluder_gap(da, db, occ), occluder_gap(db, da, occ)):
+        if gap is not None and gap.size and gap.mean() >= JOIN_COVER:
+            return True
+    return False
+
+
 def _split_backward(tracks: list[list[Detection | None]]) -> list[list[Detection | None]]:
     """Tracks with each blob that a same-colour twin comes out of in the next frame split
     between the two (as `_split_merged` splits a blob two tracks run into), from the last frame
@@ -318,8 +369,9 @@ def _split_merged(cand: list[Detection], preds: list[_Prediction]) -> list[Detec
     """Split each detection that two or more recently seen tracks predict themselves into (and
     that is larger than the biggest of them alone) between those tracks: pixels go to the
     nearest predicted centre in units of each track's size, centres refined a few times. A
-    track that another detection fits better (distance plus `_size_cost`) claims no blob."""
-    recent = [p for p in preds if p.gap <= SPLIT_GAP]
+    track that another detection fits better (distance plus `_size_cost`) claims no blob, nor
+    does one never seen whole (pieces of one object around an occluder are not twins)."""
+    recent = [p for p in preds if p.gap <= SPLIT_GAP and p.whole_area is not None]
     if len(recent) < 2 or not cand:
         return cand
     claims: dict[int, list[_Prediction]] = {}
@@ -473,7 +525,8 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     scale = w / WORLD_WIDTH * camera.zoom  # pixels per world unit, (T,)
     ox = camera.offset[:, 0]
     walls = w / 2 + np.stack([-WORLD_WIDTH / 2 - ox, WORLD_WIDTH / 2 - ox], 1) * scale[:, None]
-    for tr in _link(per_frame, w, fps, camera.floor_moved, walls):
+    linked = _link(per_frame, w, fps, camera.floor_moved, walls)
+    for tr in _absorb_pieces(linked, [occluder_pixels(c) for c in classes]):
         dets = [d for d in tr if d is not None]
         if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
             continue  # a rim or an outline of another colour's object

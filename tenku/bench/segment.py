@@ -89,10 +89,8 @@ def detections(
     from scipy import ndimage
 
     h, w = classes.shape
-    occ_labels, n_occ = ndimage.label(classes == OCCLUDER_CLASS)
-    big = np.bincount(occ_labels.reshape(-1), minlength=n_occ + 1) >= OCCLUDER_MIN_FRACTION * h * w
-    big[0] = False
-    occ = ndimage.binary_dilation(big[occ_labels], iterations=2)
+    solid = occluder_pixels(classes, grow=0)
+    occ = ndimage.binary_dilation(solid, iterations=2)
     eight = np.ones((3, 3), dtype=bool)
     out = []
     for k, name in enumerate(COLOR_NAMES):
@@ -123,10 +121,23 @@ def detections(
     out = _join_across_occluders(out, occ)
     reach = ATTACH_GAP + math.ceil(max(extent, 0.0))
     soft = soft_reach(extent)
-    out = _drop_fringes(out, frame, classes, big[occ_labels], reach)
+    out = _drop_fringes(out, frame, classes, solid, reach)
     if tints is not None:
         out = _ink_detections(frame, classes, out, occ, min_area, tints, extent)
     return [_with_soft(d, frame, classes, soft, plate) for d in out]
+
+
+def occluder_pixels(classes: np.ndarray, grow: int = 2) -> np.ndarray:
+    """(H, W) bool: the pixels of a frame's occluders (components of OCCLUDER_MIN_FRACTION of
+    the frame or more, in its class map (H, W)), grown by `grow` pixels for their rims."""
+    from scipy import ndimage
+
+    h, w = classes.shape
+    occ_labels, n_occ = ndimage.label(classes == OCCLUDER_CLASS)
+    big = np.bincount(occ_labels.reshape(-1), minlength=n_occ + 1) >= OCCLUDER_MIN_FRACTION * h * w
+    big[0] = False
+    occ = big[occ_labels]
+    return ndimage.binary_dilation(occ, iterations=grow) if grow else occ  # (0 would grow until no change)
 
 
 def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detection]:
@@ -144,7 +155,7 @@ def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detec
                 da, db = out[a], out[b]
                 if a == b or da.color != db.color or not (da.near_occluder and db.near_occluder):
                     continue
-                gap = _gap(da, db, occ)
+                gap = occluder_gap(da, db, occ)
                 if gap is None or gap.size == 0 or gap.mean() < JOIN_COVER:
                     continue
                 span = max(da.bbox[2], db.bbox[2]) - min(da.bbox[0], db.bbox[0])
@@ -152,7 +163,7 @@ def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detec
                 across = span if da.bbox[2] <= db.bbox[0] else tall  # the joining direction's extent
                 if abs(tall - span) > JOIN_ASPECT * across:
                     continue  # not one object's outline: two things on the two sides
-                out[a] = _union(da, db)
+                out[a] = union(da, db)
                 del out[b]
                 joined = True
                 break
@@ -161,7 +172,7 @@ def _join_across_occluders(dets: list[Detection], occ: np.ndarray) -> list[Detec
     return out
 
 
-def _gap(da: Detection, db: Detection, occ: np.ndarray) -> np.ndarray | None:
+def occluder_gap(da: Detection, db: Detection, occ: np.ndarray) -> np.ndarray | None:
     """The pixels of `occ` between da and db where da lies left of db (on the rows both span)
     or above it (on the columns both span); None where neither holds."""
     if da.bbox[2] <= db.bbox[0]:
@@ -173,7 +184,7 @@ def _gap(da: Detection, db: Detection, occ: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _union(a: Detection, b: Detection) -> Detection:
+def union(a: Detection, b: Detection) -> Detection:
     """One detection of the pixels of two of the same colour."""
     x0, y0 = min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1])
     x1, y1 = max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3])
