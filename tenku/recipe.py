@@ -31,7 +31,9 @@ tenku-tiny, sized for learning per CPU-second on a 2-core machine:
    0.20 and count 0.21);
 8. cache-c16: the same clips encoded by it;
 9. dit-c16: stage 6 widened the same way (the new channels' input weights start at zero),
-   4,000 steps; exported with the VAE of stage 7.
+   4,000 steps;
+10. dit-c16b: stage 9 continued on the same latents, 6,000 steps at lr 3e-4 with other batches
+   (its loss was still falling); exported with the VAE of stage 7.
 """
 
 from __future__ import annotations
@@ -140,7 +142,15 @@ def _tiny() -> Recipe:
         init="dit-objects",  # widened: the new channels' input weights start at zero
         steps=4000,
     )
-    stages = (vae, cache, dit, objects, cache_objects, dit_objects, wide, cache_wide, dit_wide)
+    dit_more = dataclasses.replace(
+        dit_wide,
+        out="dit-c16b",
+        init="dit-c16",  # the same shapes: a plain warm start
+        steps=6000,
+        lr=3e-4,
+        seed=3,  # other batches than stages 6 and 9 (both seed 0) drew
+    )
+    stages = (vae, cache, dit, objects, cache_objects, dit_objects, wide, cache_wide, dit_wide, dit_more)
     return Recipe(name="tenku-tiny", stages=stages)
 
 
