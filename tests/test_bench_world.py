@@ -453,6 +453,29 @@ def test_pieces_around_an_occluder_that_join_later_are_one_track():
     assert _passes(scores, "count") and _passes(scores, "color")
 
 
+def test_radius_scales_correct_a_styles_bias():
+    """combo-0005: two large watercolour stars (radius 0.77, near the medium/large boundary
+    0.71); the template fit reads a soft-rimmed star about 7 % small. With the fitted scales
+    (watercolour star 1.04) both are large; unscaled, both read medium."""
+    import dataclasses
+
+    from tenku.bench.checks import check_size
+    from tenku.bench.classify import classifiers
+    from tenku.bench.context import Context, associate
+    from tenku.bench.items import make_item
+
+    models = classifiers()
+    assert set(models.radius_scale) == set(models.extents)
+    assert 1.0 < models.radius_scale["watercolor"]["star"] < 1.1
+    item = make_item("combo", 5, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
+    unscaled = dataclasses.replace(
+        models, radius_scale={s: dict.fromkeys(v, 1.0) for s, v in models.radius_scale.items()}
+    )
+    for m, want in ((models, [1.0, 1.0]), (unscaled, [0.0, 0.0])):
+        parsed = parse_video(item.frames, item.fps, models=m)
+        assert check_size(Context(item=item, parsed=parsed, match=associate(item, parsed))) == want
+
+
 def test_a_fast_ball_is_followed_off_the_wall_and_behind_a_barrier():
     """ood-0019: a thrown ball hits the right wall (frame 9) and goes back behind the barrier;
     predicted as bounced off the wall, it comes back at frame 12 as the same track."""

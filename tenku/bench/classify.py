@@ -23,14 +23,17 @@ rather than hard-coding it:
   rendered object away from its background (`tint`), and how much of an object's edge the style
   draws as a dark outline (`outlined`): where a style outlines its objects, an object a few
   pixels across may show little but its outline, and its tint tells its colour.
+- radius scales: per style and parsed shape, the true radius over the radius the parser fits
+  (`fit_radius_scales`, on renders of one object each parsed with the rest of the fit).
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
-all of them; it is deterministic and takes under a minute; `classifiers()` loads the shipped fit
-(or fits once per process without it).
+all of them (the radius scales on renders of their own); it is deterministic and takes a few
+minutes; `classifiers()` loads the shipped fit (or fits once per process without it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -40,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tenku.world import BACKGROUNDS, CAMERAS, COLORS, STYLES, render, sample_spec
+from tenku.world import BACKGROUNDS, CAMERAS, COLORS, SHAPES, STYLES, WORLD_WIDTH, render, sample_spec
 from tenku.world.shapes import shape_sdf
 from tenku.world.styles import pixel_block
 
@@ -58,6 +61,7 @@ SOFT_BACKGROUND = 3  # pixels from the mask beyond which a crop's pixels give it
 EXTENT_STEPS = np.arange(-1.0, 1.51, 0.1)  # offsets (pixels) tried when fitting a style's extent
 SOFTNESS_STEPS = np.array([1.0, 1.5, 2.0, 2.5, 3.0])  # widths (pixels) of a template's rim tried
 EXTENT_SAMPLES = 400  # objects per style used to fit its extent
+RADIUS_SCENES = 12  # renders per style and shape that fit the radius scales
 STYLE_FEATURES = 16
 STYLE_MODES = 3  # centroids per (style, background): its looks as the camera moves
 STYLE_MIN_MODE = 8  # frames a centroid needs
@@ -248,6 +252,7 @@ class Classifiers:
     centroid_noise: dict[str, float]  # style -> sd per axis of a soft mask's centroid, in blocks
     tints: dict[str, np.ndarray]  # style -> (len(COLOR_NAMES), 3) unit tint direction per colour
     outlined: dict[str, float]  # style -> median fraction of an object's edge drawn as a dark outline
+    radius_scale: dict[str, dict[str, float]]  # style -> parsed shape -> true radius / fitted radius
 
 
 def _fit_scenes(seed: int):
@@ -448,7 +453,7 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
             means.append(part.mean(0))
             spreads.append(np.maximum(part.std(0), floor))
     labels, mean, spread = tuple(labels), np.stack(means), np.stack(spreads)
-    return Classifiers(
+    models = Classifiers(
         pixels=PixelTables(tables=tables),
         style=StyleModel(labels=labels, mean=mean.astype(np.float32), spread=spread.astype(np.float32)),
         extents=extents,
@@ -456,7 +461,42 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         centroid_noise=noise,
         tints=tints,
         outlined=outlined,
+        radius_scale={s: dict.fromkeys(SHAPES, 1.0) for s in STYLES},
     )
+    return dataclasses.replace(models, radius_scale=fit_radius_scales(models, seed))
+
+
+def fit_radius_scales(models: Classifiers, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Per style and parsed shape, the median ratio of an object's true radius to the radius
+    the parser (with `models`, unscaled) fits to it, over RADIUS_SCENES renders per style and
+    shape of one object alone under a still camera (a style's soft rim or glow biases the fit
+    by up to a tenth, a size class's half-width); 1 where no render resolved that shape."""
+    from tenku.bench.parse import SHAPE_MIN_RADIUS, parse_video
+
+    ratios: dict[tuple[str, str], list[float]] = {}
+    k = 0
+    for style in STYLES:
+        for shape in SHAPES:
+            for _ in range(RADIUS_SCENES):
+                k += 1
+                spec = sample_spec(seed * 100_000 + 90_000 + k, split="train", style=style)
+                obj = spec.objects[0]
+                motion = "still" if obj.motion in ("growing", "shrinking") else obj.motion
+                obj = dataclasses.replace(obj, shape=shape, motion=motion, direction=obj.direction)
+                spec = spec.replace(objects=(obj,), occluders=(), camera="still")
+                out = render(spec, width=64, height=64, fps=FIT_FPS, seconds=2.0, seed=k)
+                px = out.state.radius_world[0, 0] * 64 / WORLD_WIDTH
+                tracks = [
+                    t for t in parse_video(out.frames, FIT_FPS, models=models).tracks if t.color == obj.color
+                ]
+                if not tracks or px < SHAPE_MIN_RADIUS * pixel_block(style, 64):
+                    continue
+                tr = max(tracks, key=lambda t: int(t.present.sum()))
+                ratios.setdefault((style, tr.shape), []).append(float(px / tr.radius_px))
+    return {
+        s: {h: round(float(np.median(ratios[s, h])), 3) if (s, h) in ratios else 1.0 for h in SHAPES}
+        for s in STYLES
+    }
 
 
 def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
@@ -474,6 +514,10 @@ def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
     }
     tensors |= {f"tint.{s}": np.asarray(v, dtype=np.float32) for s, v in models.tints.items()}
     tensors |= {f"outlined.{s}": np.array([e], dtype=np.float32) for s, e in models.outlined.items()}
+    tensors |= {
+        f"radius_scale.{s}": np.array([v[h] for h in SHAPES], dtype=np.float32)
+        for s, v in models.radius_scale.items()
+    }
     meta = {"labels": json.dumps(models.style.labels), "bins": str(BINS)}
     with atomic_path(path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=meta)
@@ -495,10 +539,23 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
     soft = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("softness.")}
     tints = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("tint.")}
     outlined = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("outlined.")}
-    if not set(tables) == set(extents) == set(soft) == set(noise) == set(tints) == set(outlined):
+    scales = {
+        k.split(".", 1)[1]: dict(zip(SHAPES, map(float, v), strict=True))
+        for k, v in tensors.items()
+        if k.startswith("radius_scale.")
+    }
+    if (
+        not set(tables)
+        == set(extents)
+        == set(soft)
+        == set(noise)
+        == set(tints)
+        == set(outlined)
+        == set(scales)
+    ):
         raise ValueError(
-            f"{path}: written by an older fit (no style extents, noise, tints or outlines); "
-            "refit with --fit-parser"
+            f"{path}: written by an older fit (no style extents, noise, tints, outlines or radius "
+            "scales); refit with --fit-parser"
         )
     labels = tuple(tuple(x) for x in json.loads(meta["labels"]))
     style = StyleModel(labels=labels, mean=tensors["style.mean"], spread=tensors["style.spread"])
@@ -510,6 +567,7 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         centroid_noise=noise,
         tints=tints,
         outlined=outlined,
+        radius_scale=scales,
     )
 
 

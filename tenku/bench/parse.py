@@ -22,7 +22,8 @@ ground truth:
    comes out of in the next frame is split between the two;
 5. shape and size per track by fitting the world's shape templates (signed distance fields,
    reaching as far past the edge as the style draws) to the soft masks of its largest clean
-   views over radius and rotation; the best mean soft IoU names the shape.
+   views over radius and rotation; the best mean soft IoU names the shape, and the radius is
+   scaled by the style's fitted bias on that template (`classify.fit_radius_scales`).
 
 Pixel coordinates are (x, y) with y down and pixel centres at +0.5, as in `WorldState`.
 `ParsedVideo.to_world(xy, t)` converts them to world units (y up) with the parsed camera.
@@ -36,7 +37,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tenku.bench.camera import estimate_camera
-from tenku.bench.classify import OCCLUDER_CLASS, background_plate, classifiers, coverage
+from tenku.bench.classify import OCCLUDER_CLASS, Classifiers, background_plate, classifiers, coverage
 from tenku.bench.segment import JOIN_COVER, Detection, detections, occluder_gap, occluder_pixels, union
 from tenku.world import GRAVITY, SHAPES, WORLD_WIDTH
 from tenku.world.shapes import BOX_HALF, RING_INNER, STAR_INNER
@@ -56,6 +57,7 @@ SHARED_AREA = 1.6  # a blob this many times a track's whole area, by a twin gone
 SHARED_SIGHTINGS = 3  # frames a track must have been seen in to be a twin that may share a blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
 ABSORB_OVERLAP = 0.5  # fraction of a piece's last pixels a blob of its colour next frame must take in
+CUT_RATIO = 0.5  # a piece beside an occluder under this deep across it as long beside it is cut by it
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
 FIT_RADII = 0.85 * 1.08 ** np.arange(6)  # radii tried, relative to the area's (then refined)
 # Area of each shape as a multiple of its circumscribed radius squared.
@@ -138,18 +140,24 @@ class _Prediction:
     size: float  # sqrt of its last area, pixels
     whole_area: float | None  # area of its last whole sighting (clear of edges, occluders, twins)
     sightings: int  # frames it was seen in so far
+    last: Detection  # its last sighting
 
 
 def _link(
-    per_frame: list[list[Detection]], width: int, fps: float, floor: np.ndarray, walls: np.ndarray
+    per_frame: list[list[Detection]],
+    width: int,
+    fps: float,
+    floor: np.ndarray,
+    walls: np.ndarray,
+    occ: list[np.ndarray],
 ) -> list[list[Detection | None]]:
     """Tracks as lists (one entry per frame, None where absent) by per-colour Hungarian matching
     on each track's predicted position (never below the floor line: `floor` (T,) rows, NaN where
     unknown; bounced off the world's side walls: `walls` (T, 2) columns), the cost of a match
     its negative log-likelihood under a spread that grows with the frames since the track was
     seen (a track seen just before wins over one back from hiding); a blob that two same-colour
-    tracks run into is split between them first (`_split_merged`), so identities survive a
-    crossing."""
+    tracks run into is split between them first (`_split_merged`, with `occ` per frame:
+    `segment.occluder_pixels`), so identities survive a crossing."""
     from scipy.optimize import linear_sum_assignment
 
     g_px = GRAVITY * width / WORLD_WIDTH / fps**2  # pixels / frame^2, y down
@@ -159,7 +167,7 @@ def _link(
         for color in sorted({d.color for d in dets}):
             live = [k for k, tr in enumerate(tracks) if tr[_first(tr)].color == color]
             preds = [_predict(tracks[k], t, g_px, floor[t], walls[t]) for k in live]
-            cand = _split_merged([d for d in dets if d.color == color], preds)
+            cand = _split_merged([d for d in dets if d.color == color], preds, occ[t])
             cost = np.full((len(live), len(cand)), 1e9)
             for a, pr in enumerate(preds):
                 gate = MATCH_GATE * width * min(pr.gap, 3) + pr.size
@@ -194,13 +202,12 @@ def _absorb_pieces(
     tracks: list[list[Detection | None]], occ: list[np.ndarray]
 ) -> list[list[Detection | None]]:
     """Tracks with each one that only ever showed a piece by an occluder, seen in some frame on
-    the other side of an occluder (`occ`: per frame, `segment.occluder_pixels`) from a track of
-    its colour, and ending in that track's blob (its next detection takes in ABSORB_OVERLAP of
-    the piece's last pixels, within a pixel), merged into that track, detections joined where
-    both have one: pieces of one object seen around an occluder too flat to join in one frame
-    (`segment.detections`), joined once it grew or moved clear of it."""
-    from scipy import ndimage
-
+    the other side of an occluder from a track of its colour, one of the two cut by it
+    (`_across`; `occ`: per frame, `segment.occluder_pixels`), and ending in that track's blob
+    (its next detection takes in ABSORB_OVERLAP of the piece's last pixels, within a pixel),
+    merged into that track, detections joined where both have one: pieces of one object seen
+    around an occluder too flat to join in one frame (`segment.detections`), joined once it
+    grew or moved clear of it."""
     merged = True
     while merged:
         merged = False
@@ -216,11 +223,7 @@ def _absorb_pieces(
                     continue
                 if not any(_across(tr[t], other[t], occ[t]) for t in seen if other[t] is not None):
                     continue
-                grown = ndimage.binary_dilation(np.pad(blob.mask, 1))
-                ys, xs = np.nonzero(piece.mask)
-                ys, xs = ys + piece.bbox[1] - blob.bbox[1] + 1, xs + piece.bbox[0] - blob.bbox[0] + 1
-                inside = (ys >= 0) & (ys < grown.shape[0]) & (xs >= 0) & (xs < grown.shape[1])
-                if grown[ys[inside], xs[inside]].sum() < ABSORB_OVERLAP * len(ys):
+                if not _covers(blob, piece):
                     continue
                 for t in seen:
                     other[t] = tr[t] if other[t] is None else union(other[t], tr[t])
@@ -232,11 +235,35 @@ def _absorb_pieces(
     return tracks
 
 
+def _piece_of(p: _Prediction, q: _Prediction, occ: np.ndarray) -> bool:
+    """p's track and q's show pieces of one object around an occluder: their last sightings lie
+    on two sides of it (`occ`), one cut by it (`_across`), or q's, later, took in p's (`_covers`)."""
+    return q is not p and (_across(p.last, q.last, occ) or (q.gap < p.gap and _covers(q.last, p.last)))
+
+
+def _covers(blob: Detection, piece: Detection) -> bool:
+    """The blob's pixels, grown by one, take in ABSORB_OVERLAP of the piece's."""
+    from scipy import ndimage
+
+    grown = ndimage.binary_dilation(np.pad(blob.mask, 1))
+    ys, xs = np.nonzero(piece.mask)
+    ys, xs = ys + piece.bbox[1] - blob.bbox[1] + 1, xs + piece.bbox[0] - blob.bbox[0] + 1
+    inside = (ys >= 0) & (ys < grown.shape[0]) & (xs >= 0) & (xs < grown.shape[1])
+    return bool(grown[ys[inside], xs[inside]].sum() >= ABSORB_OVERLAP * len(ys))
+
+
 def _across(da: Detection, db: Detection, occ: np.ndarray) -> bool:
-    """da and db lie on two sides of an occluder: the pixels between them are mostly its."""
-    for gap in (occluder_gap(da, db, occ), occluder_gap(db, da, occ)):
-        if gap is not None and gap.size and gap.mean() >= JOIN_COVER:
-            return True
+    """da and db lie on two sides of an occluder (the pixels between them mostly its) and one of
+    them is cut by it: under CUT_RATIO as deep (across the occluder) as it is long (beside it)."""
+    for a, b in ((da, db), (db, da)):
+        gap = occluder_gap(a, b, occ)
+        if gap is None or not gap.size or gap.mean() < JOIN_COVER:
+            continue
+        side = a.bbox[2] <= b.bbox[0]  # left and right, else above and below
+        for d in (a, b):
+            w, h = d.bbox[2] - d.bbox[0], d.bbox[3] - d.bbox[1]
+            if (w < CUT_RATIO * h) if side else (h < CUT_RATIO * w):
+                return True
     return False
 
 
@@ -274,6 +301,7 @@ def _split_backward(tracks: list[list[Detection | None]]) -> list[list[Detection
                     size=math.sqrt(tracks[k][t + 1].area),
                     whole_area=None,
                     sightings=1,
+                    last=tracks[k][t + 1],
                 )
                 for k in owners
             ]
@@ -335,7 +363,9 @@ def _predict(
         whole = [(i, np.asarray(d.centroid)) for i, d in seen]
     i1, p1 = whole[-1]
     if len(whole) < 2:
-        return _Prediction(xy=tuple(p1), gap=gap, size=size, whole_area=whole_area, sightings=len(seen))
+        return _Prediction(
+            xy=tuple(p1), gap=gap, size=size, whole_area=whole_area, sightings=len(seen), last=d_last
+        )
     i0, p0 = whole[-2]
     acc = np.zeros(2)
     if len(whole) >= 3:  # which model predicted p1 from the two sightings before it
@@ -361,17 +391,24 @@ def _predict(
             elif xy[0] < lo:
                 xy[0] = 2 * lo - xy[0]
     return _Prediction(
-        xy=(float(xy[0]), float(xy[1])), gap=gap, size=size, whole_area=whole_area, sightings=len(seen)
+        xy=(float(xy[0]), float(xy[1])),
+        gap=gap,
+        size=size,
+        whole_area=whole_area,
+        sightings=len(seen),
+        last=d_last,
     )
 
 
-def _split_merged(cand: list[Detection], preds: list[_Prediction]) -> list[Detection]:
+def _split_merged(cand: list[Detection], preds: list[_Prediction], occ: np.ndarray) -> list[Detection]:
     """Split each detection that two or more recently seen tracks predict themselves into (and
     that is larger than the biggest of them alone) between those tracks: pixels go to the
     nearest predicted centre in units of each track's size, centres refined a few times. A
     track that another detection fits better (distance plus `_size_cost`) claims no blob, nor
-    does one never seen whole (pieces of one object around an occluder are not twins)."""
-    recent = [p for p in preds if p.gap <= SPLIT_GAP and p.whole_area is not None]
+    does one never seen whole that is a piece of the same object as another claimant
+    (`_piece_of`, with `occ` this frame's `segment.occluder_pixels`)."""
+    recent = [p for p in preds if p.gap <= SPLIT_GAP]
+    recent = [p for p in recent if p.whole_area is not None or not any(_piece_of(p, q, occ) for q in recent)]
     if len(recent) < 2 or not cand:
         return cand
     claims: dict[int, list[_Prediction]] = {}
@@ -495,13 +532,14 @@ def _plate(frames: np.ndarray, classes: np.ndarray, camera) -> np.ndarray | None
     return background_plate(frames, classes)
 
 
-def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
-    """Parse (T, H, W, 3) uint8 frames shown at `fps` (see the module docstring)."""
+def parse_video(frames: np.ndarray, fps: float, *, models: Classifiers | None = None) -> ParsedVideo:
+    """Parse (T, H, W, 3) uint8 frames shown at `fps` (see the module docstring) with the
+    shipped classifiers, or `models` (with their radius scales)."""
     frames = np.asarray(frames)
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
     t_len, h, w, _ = frames.shape
-    models = classifiers()
+    models = models or classifiers()
     labels = models.style.predict(frames)
     styles = tuple(s for s, _ in labels)
     style = max(set(styles), key=styles.count)
@@ -525,12 +563,13 @@ def parse_video(frames: np.ndarray, fps: float) -> ParsedVideo:
     scale = w / WORLD_WIDTH * camera.zoom  # pixels per world unit, (T,)
     ox = camera.offset[:, 0]
     walls = w / 2 + np.stack([-WORLD_WIDTH / 2 - ox, WORLD_WIDTH / 2 - ox], 1) * scale[:, None]
-    linked = _link(per_frame, w, fps, camera.floor_moved, walls)
-    for tr in _absorb_pieces(linked, [occluder_pixels(c) for c in classes]):
+    occ = [occluder_pixels(c) for c in classes]
+    for tr in _absorb_pieces(_link(per_frame, w, fps, camera.floor_moved, walls, occ), occ):
         dets = [d for d in tr if d is not None]
         if np.mean([d.attached for d in dets]) >= ATTACHED_TRACK:
             continue  # a rim or an outline of another colour's object
         shape, scores, radius, resolved = _track_shape(dets, block, extent, models.softness[style])
+        radius *= models.radius_scale[style][shape]  # the style's bias on that template, fitted
         nan2 = np.full(2, np.nan)
         tracks.append(
             Track(
