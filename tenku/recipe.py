@@ -32,8 +32,9 @@ tenku-tiny, sized for learning per CPU-second on a 2-core machine:
 8. cache-c16: the same clips encoded by it;
 9. dit-c16: stage 6 widened the same way (the new channels' input weights start at zero),
    4,000 steps;
-10. dit-c16b: stage 9 continued on the same latents, 6,000 steps at lr 3e-4 with other batches
-   (its loss was still falling); exported with the VAE of stage 7.
+10. dit-c16b: stage 9 continued on the same latents at lr 3e-4 with other batches (its loss
+   was still falling), stopped at step 5,400 of a 6,000-step schedule; exported with the VAE
+   of stage 7.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def _tiny() -> Recipe:
         out="dit-c16b",
         init="dit-c16",  # the same shapes: a plain warm start
         steps=6000,
+        stop=5400,  # the session's time; the schedule's lr was down to an eighth of its peak
         lr=3e-4,
         seed=3,  # other batches than stages 6 and 9 (both seed 0) drew
     )
