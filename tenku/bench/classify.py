@@ -482,7 +482,7 @@ def fit_radius_scales(models: Classifiers, seed: int = 0) -> dict[str, dict[str,
                 spec = sample_spec(seed * 100_000 + 90_000 + k, split="train", style=style)
                 obj = spec.objects[0]
                 motion = "still" if obj.motion in ("growing", "shrinking") else obj.motion
-                obj = dataclasses.replace(obj, shape=shape, motion=motion, direction=obj.direction)
+                obj = dataclasses.replace(obj, shape=shape, motion=motion)
                 spec = spec.replace(objects=(obj,), occluders=(), camera="still")
                 out = render(spec, width=64, height=64, fps=FIT_FPS, seconds=2.0, seed=k)
                 px = out.state.radius_world[0, 0] * 64 / WORLD_WIDTH
