@@ -444,10 +444,11 @@ def test_pieces_around_an_occluder_that_join_later_are_one_track():
     from tenku.bench.items import make_item
 
     item = make_item("ood", 1, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
-    red = [tr for tr in parse_video(item.frames, item.fps).tracks if tr.color == "red"]
+    parsed = parse_video(item.frames, item.fps)
+    red = [tr for tr in parsed.tracks if tr.color == "red"]
     assert len(red) == 1 and red[0].present.all()
     assert red[0].area[16] > 300  # the whole blob, not a share of it
-    assert _passes(run_checks(item, parse_video(item.frames, item.fps)), "count")
+    assert _passes(run_checks(item, parsed), "count")
     item = make_item("combo", 56, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
     scores = run_checks(item, parse_video(item.frames, item.fps))
     assert _passes(scores, "count") and _passes(scores, "color")
