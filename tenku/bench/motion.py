@@ -24,6 +24,7 @@ from tenku.world import DIRECTIONS, SceneSpec, WorldState
 from tenku.world.physics import KINEMATIC_MOTIONS
 
 EVENT_DV = 0.1  # world units / s: a velocity change beyond free flight larger than this is an event
+EVENT_DX = 0.2  # world units: a move this far off its velocity (and growth) between two frames is an event
 MIN_SEGMENT = 3  # frames in a free-flight piece used for the gravity fit
 HIDDEN = 0.05  # visible fraction below which an object counts as hidden
 BACK = 0.3  # visible fraction from which a hidden object counts as back
@@ -58,14 +59,18 @@ def fit_velocity(times: np.ndarray, pos: np.ndarray, *, gravity: float, t0: floa
 
 
 def gt_events(state: WorldState, n: int) -> np.ndarray:
-    """(T-1, 2) bool: object n's velocity changes between frames t and t+1 beyond free flight."""
+    """(T-1, 2) bool: object n's velocity changes between frames t and t+1 beyond free flight,
+    or it moves other than its velocity says (the world pushing apart objects placed
+    overlapping moves them without a change of velocity)."""
     v = state.velocity_world[:, n]  # (T, 2)
     dv = np.diff(v, axis=0)  # (T-1, 2)
     dt = 1.0 / state.fps
     free_fall = np.abs(dv[:, 1] + state.gravity * dt) < EVENT_DV
     ev = np.abs(dv) > EVENT_DV
     ev[:, 1] &= ~free_fall
-    return ev
+    step = np.diff(state.centroid_world[:, n], axis=0) - (v[:-1] + v[1:]) / 2 * dt  # exact in free flight
+    grow = np.abs(np.diff(state.radius_world[:, n]))[:, None]  # a growing object's centre rises off the floor
+    return ev | (np.abs(step) > EVENT_DX + grow)
 
 
 def segments(

@@ -57,6 +57,8 @@ SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merg
 SHARED_AREA = 1.6  # a blob this many times a track's whole area, by a twin gone missing, is theirs together
 SHARED_SIGHTINGS = 3  # frames a track must have been seen in to be a twin that may share a blob
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
+FRINGE_GATE = 2.0  # pixels: a rim-like blob this near (or its size) continues a track seen the frame before
+FRINGE_SIGHTINGS = 3  # ... if it was seen in this many frames (not a rim's own short track)
 ABSORB_OVERLAP = 0.5  # fraction of a piece's last pixels a blob of its colour next frame must take in
 CUT_RATIO = 0.5  # a piece beside an occluder under this deep across it as long beside it is cut by it
 _ANGLES = 10  # rotations tried per symmetry period when fitting a template
@@ -81,7 +83,7 @@ class Track:
     bottom: np.ndarray  # (T,) pixels, NaN where absent
     at_edge: np.ndarray  # (T,) bool
     near_occluder: np.ndarray  # (T,) bool
-    merged: np.ndarray  # (T,) bool: split from a blob shared with a same-colour track
+    merged: np.ndarray  # (T,) bool: split from a blob shared with a same-colour track, or a rim-like blob
     shape: str  # best template (a guess where not `resolved`)
     shape_scores: dict[str, float]  # mean soft IoU per shape over its largest clean views
     radius_px: float  # fitted circumscribed radius over its largest clean views, pixels
@@ -168,7 +170,7 @@ def _link(
         for color in sorted({d.color for d in dets}):
             live = [k for k, tr in enumerate(tracks) if tr[_first(tr)].color == color]
             preds = [_predict(tracks[k], t, g_px, floor[t], walls[t]) for k in live]
-            cand = _split_merged([d for d in dets if d.color == color], preds, occ[t])
+            cand = _split_merged([d for d in dets if d.color == color and not d.fringe], preds, occ[t])
             cost = np.full((len(live), len(cand)), 1e9)
             for a, pr in enumerate(preds):
                 gate = MATCH_GATE * width * min(pr.gap, 3) + pr.size
@@ -196,6 +198,14 @@ def _link(
                     tr: list[Detection | None] = [None] * t_len
                     tr[t] = d
                     tracks.append(tr)
+            rims = [d for d in dets if d.color == color and d.fringe]
+            for a, pr in enumerate(preds):
+                if rims and a not in used.values() and pr.gap == 1 and pr.sightings >= FRINGE_SIGHTINGS:
+                    near = min(rims, key=lambda d: math.dist(pr.xy, d.centroid))
+                    if math.dist(pr.xy, near.centroid) <= max(FRINGE_GATE, pr.size):
+                        # a tiny object pressed against a larger one: where it is, roughly
+                        tracks[live[a]][t] = replace(near, merged=True)
+                        rims.remove(near)
     return _split_backward(tracks)
 
 
@@ -556,7 +566,9 @@ def parse_video(frames: np.ndarray, fps: float, *, models: Classifiers | None = 
     extent = models.extents[style]
     tints = models.tints[style] if models.outlined[style] >= OUTLINED else None
     per_frame = [
-        detections(frames[k], classes[k], min_area=min_area, extent=extent, plate=plate, tints=tints)
+        detections(
+            frames[k], classes[k], min_area=min_area, extent=extent, plate=plate, tints=tints, fringes=True
+        )
         for k in range(t_len)
     ]
     block = pixel_block(style, w)

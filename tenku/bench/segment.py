@@ -1,6 +1,6 @@
 """Per-frame segmentation: one frame's class map -> the `Detection`s of objects it shows.
 
-`detections(frame, classes, min_area=, extent=, plate=, tints=)` reads one (H, W, 3) uint8 frame
+`detections(frame, classes, min_area=, extent=, plate=, tints=[, fringes=])` reads one (H, W, 3) uint8 frame
 and its class map (`classify.PixelTables`), with no access to any ground truth:
 
 1. connected components of each colour class (small gaps closed), at least `min_area` pixels;
@@ -8,7 +8,9 @@ and its class map (`classify.PixelTables`), with no access to any ground truth:
 3. rims dropped (`_drop_fringes`): a thin component by a much larger one of another colour whose
    blend with the background its hue can be is that one's rim, and a thin one by an occluder
    whose colour is the occluder's blended with the background is the occluder's edge; a
-   component with a hue of its own is kept, however close;
+   component with a hue of its own is kept, however close (with `fringes=True` the rims of
+   objects come back too, marked `fringe`: a tiny object pressed against a larger one can look
+   like its rim, and the tracker lets such a one only continue a track);
 4. in styles that outline their objects (`Classifiers.outlined`), objects a few pixels across
    that show little but their dark outline, found as small dark blobs clear of everything else
    and named by their tint (`_ink_detections`);
@@ -66,8 +68,10 @@ class Detection:
     at_edge: bool  # touches the frame border
     near_occluder: bool  # within a few pixels of occluder pixels
     attached: bool = False  # within ATTACH_GAP pixels of a larger component of another colour
-    merged: bool = False  # a piece of a blob split between same-colour tracks (position approximate)
+    merged: bool = False  # a piece of a blob split between same-colour tracks, or a fringe continuing a
+    # track (position approximate)
     ink: bool = False  # found by its outline and tint (`_ink_detections`), few pixels of its colour
+    fringe: bool = False  # read as a larger one's rim (`_drop_fringes`): it may only continue a track
     soft: np.ndarray | None = None  # coverage per pixel of a crop around the mask (`soft_mask`)
     soft_origin: tuple[int, int] = (0, 0)  # (x, y) pixels of the crop's top-left corner
 
@@ -80,12 +84,14 @@ def detections(
     extent: float,
     plate: np.ndarray | None,
     tints: np.ndarray | None,
+    fringes: bool = False,
 ) -> list[Detection]:
     """The objects one frame (H, W, 3) shows, from its class map (H, W) (see the module doc):
     rims within ATTACH_GAP plus the style's `extent` (pixels its objects' shading reaches past
-    their edge) of a larger component are dropped; with `tints` (the style's tint direction per
-    colour, for styles that outline their objects) outline blobs are added; soft masks see the
-    clip's background plate where there is one (else None)."""
+    their edge) of a larger component are dropped (or, with `fringes`, returned last, marked
+    `fringe`); with `tints` (the style's tint direction per colour, for styles that outline
+    their objects) outline blobs are added; soft masks see the clip's background plate where
+    there is one (else None)."""
     from scipy import ndimage
 
     h, w = classes.shape
@@ -94,7 +100,9 @@ def detections(
     eight = np.ones((3, 3), dtype=bool)
     out = []
     for k, name in enumerate(COLOR_NAMES):
-        mask = ndimage.binary_closing(classes == FIRST_COLOR_CLASS + k, structure=eight)
+        # closed over an edge-padded map: scipy's closing erodes what touches the frame's border
+        mask = np.pad(classes == FIRST_COLOR_CLASS + k, 1, mode="edge")
+        mask = ndimage.binary_closing(mask, structure=eight)[1:-1, 1:-1]
         labels, n = ndimage.label(mask, structure=eight)
         if n == 0:
             continue
@@ -121,9 +129,11 @@ def detections(
     out = _join_across_occluders(out, occ)
     reach = ATTACH_GAP + math.ceil(max(extent, 0.0))
     soft = soft_reach(extent)
-    out = _drop_fringes(out, frame, classes, solid, reach)
+    out, rims = _drop_fringes(out, frame, classes, solid, reach)
     if tints is not None:
         out = _ink_detections(frame, classes, out, occ, min_area, tints, extent)
+    if fringes:
+        out += [replace(d, attached=True, fringe=True) for d in rims]
     return [_with_soft(d, frame, classes, soft, plate) for d in out]
 
 
@@ -230,8 +240,8 @@ def _with_soft(
 
 def _drop_fringes(
     dets: list[Detection], frame: np.ndarray, classes: np.ndarray, occluder: np.ndarray, reach: int
-) -> list[Detection]:
-    """Drop components that are a rim of something else: thin (no pixel of their own colour
+) -> tuple[list[Detection], list[Detection]]:
+    """(kept, rims): drop components that are a rim of something else: thin (no pixel of their own colour
     farther than RIM_THICK from their edge) with RIM_NEAR of their pixels within `reach` pixels
     of a much larger component of another colour whose rim their colour can be (`_rim_colour`:
     the blended rim of an object read as a neighbouring hue, e.g. red on a sand floor read as
@@ -239,7 +249,8 @@ def _drop_fringes(
     they are (`_blend_colour`). Mark the rest that hug a larger one of another colour
     (`attached`): a track attached in most of its frames is a rim or an outline, not an object
     (`parse_video`). An object that only touches a larger one, lies by it with a core of its
-    own, or has a hue neither of them gives, is no rim."""
+    own, or has a hue neither of them gives, is no rim. `rims` are those dropped as an object's
+    rim (not an occluder's edge)."""
     from scipy import ndimage
 
     h, w = classes.shape
@@ -247,7 +258,7 @@ def _drop_fringes(
     for k, d in enumerate(dets):
         x0, y0, x1, y1 = d.bbox
         ids[y0:y1, x0:x1][d.mask] = k
-    keep = []
+    keep, rims = [], []
     eight = np.ones((3, 3), dtype=bool)
     g = reach
     for k, d in enumerate(dets):
@@ -272,6 +283,7 @@ def _drop_fringes(
                 if (mine & by).sum() >= RIM_NEAR * mine.sum():
                     hug.append(j)
         if any(dets[j].area >= d.area / FRINGE_RATIO for j in hug):
+            rims.append(d)
             continue
         occ = occluder[ya:yb, xa:xb]
         if thin and not hug and occ.any():
@@ -279,7 +291,7 @@ def _drop_fringes(
             if (mine & by).sum() >= RIM_NEAR * mine.sum() and _blend_colour(crop, cls, own, occ):
                 continue
         keep.append(replace(d, attached=bool(hug)))
-    return keep
+    return keep, rims
 
 
 def _class_of(color: str) -> int:
