@@ -19,8 +19,10 @@ ground truth:
    from behind an occluder keeps its identity; same-colour twins are told by the area of their
    last whole sighting, a blob two of them run into is split between them (or, where it is
    left whole while one of them goes missing, marked as theirs together), a blob a twin
-   comes out of in the next frame is split between the two, and the tracks of one object's
-   pieces around an occluder, once they join, are one track (`_absorb_pieces`);
+   comes out of in the next frame is split between the two, the tracks of one object's
+   pieces around an occluder, once they join, are one track (`_absorb_pieces`), and a blob
+   read as a larger one's rim continues a track it lies on (a tiny object pressed against a
+   larger one), never starting one;
 5. shape and size per track by fitting the world's shape templates (signed distance fields,
    reaching as far past the edge as the style draws) to the soft masks of its largest clean
    views over radius and rotation; the best mean soft IoU names the shape, and the radius is
