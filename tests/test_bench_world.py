@@ -141,6 +141,14 @@ def test_shuffled_frames_break_uniform_motion_and_gravity(main_item):
     assert not _passes(s, "gravity")
 
 
+def test_a_falling_object_the_video_loses_fails_gravity(main_item):
+    """Where gravity is asked is the item's call: a video without the falling triangle fails
+    the check (it is not left out), while the ball and box it keeps still pass theirs."""
+    s = _scores(main_item, _frames(MAIN.replace(objects=(BALL, BOX))))
+    assert s["gravity"] == [0.0]
+    assert _passes(s, "direction") and _passes(s, "style")
+
+
 def test_occluded_object_that_never_returns_fails_permanence(hidden_item):
     vis = hidden_item.state.visible_fraction[:, 0]
     gone = int(np.argmax(vis < 0.05))
