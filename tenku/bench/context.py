@@ -67,12 +67,12 @@ class Context:
         return self.parsed.to_world(track.centroid, camera=camera)
 
     def clean(self, n: int, track: Track, *, merged: bool = False) -> np.ndarray:
-        """(T,) frames from `start` where object n is fully visible and its track clean (not at
-        the frame's edge or, unless `merged`, split from a blob shared with a twin). An object
-        the world shows whole beside an occluder is clean: what the occluder hides is in the
-        visible fraction, and a video that hides more of it is placed off by what it hides."""
+        """(T,) frames from `start` where object n is fully visible and its track clean (unless
+        `merged`, not split from a blob shared with a twin). An object the world shows whole
+        beside an occluder or against the frame's border (a side wall) is clean: what they hide
+        is in the visible fraction, and a video that hides more of it is placed off by what it
+        hides."""
         ok = (self.item.state.visible_fraction[:, n] >= STEADY_VISIBLE) & track.present
-        ok &= ~track.at_edge
         if not merged:
             ok &= ~track.merged
         ok[: self.start] = False
