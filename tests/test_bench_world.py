@@ -426,20 +426,25 @@ def test_model_generator_takes_sampler_settings(capsys):
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
 
 
+def _frame_detections(item, t: int, style: str):
+    """segment.detections of frame t of an item, read with the shipped classifiers in `style`."""
+    from tenku.bench.classify import classifiers
+    from tenku.bench.segment import detections
+
+    models = classifiers()
+    classes = models.pixels.classify(item.frames[t : t + 1], style)[0]
+    return detections(
+        item.frames[t], classes, min_area=2.0, extent=models.extents[style], plate=None, tints=None
+    )
+
+
 def test_pieces_above_and_below_an_occluder_are_one_object():
     """ood-0001, frame 6: a red ball grows behind a box; its cap shows above the box, its sides
     left and right, a sliver below: one detection, not four."""
-    from tenku.bench.classify import classifiers
     from tenku.bench.items import make_item
-    from tenku.bench.segment import detections
 
     item = make_item("ood", 1, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
-    models = classifiers()
-    classes = models.pixels.classify(item.frames[6:7], "flat")[0]
-    found = detections(
-        item.frames[6], classes, min_area=2.0, extent=models.extents["flat"], plate=None, tints=None
-    )
-    red = [d for d in found if d.color == "red"]
+    red = [d for d in _frame_detections(item, 6, "flat") if d.color == "red"]
     assert len(red) == 1 and red[0].bbox == (15, 36, 37, 58)
 
 
@@ -521,17 +526,10 @@ def test_what_the_ground_truth_hides_or_shrinks_to_a_speck_is_not_asked():
 def test_an_object_on_the_frame_border_stays_one_piece():
     """combo-0042, frame 13: a pencil ring's right side runs down the frame's last column; the
     class map's closing must not erode it there (the ring then read as two boxes, one a ghost)."""
-    from tenku.bench.classify import classifiers
     from tenku.bench.items import make_item
-    from tenku.bench.segment import detections
 
     item = make_item("combo", 42, seed=0, width=64, height=64, fps=8.0, seconds=2.0)
-    models = classifiers()
-    classes = models.pixels.classify(item.frames[13:14], "pencil")[0]
-    found = detections(
-        item.frames[13], classes, min_area=2.0, extent=models.extents["pencil"], plate=None, tints=None
-    )
-    orange = [d for d in found if d.color == "orange"]
+    orange = [d for d in _frame_detections(item, 13, "pencil") if d.color == "orange"]
     assert len(orange) == 1 and orange[0].bbox[2] == 64
     scores = run_checks(item, parse_video(item.frames, item.fps))
     assert _passes(scores, "count") and _passes(scores, "no_overlap")
