@@ -414,8 +414,8 @@ def _ink_detections(
         grow = grown & (classes != OCCLUDER_CLASS) & ~taken
         ring = ndimage.binary_dilation(blob, iterations=4) & ~ndimage.binary_dilation(blob, iterations=2)
         ring &= (classes == BACKGROUND_CLASS) & ~dark & ~taken
-        if ring.sum() < 3:
-            continue
+        if ring.sum() < 3 or not grow.any():
+            continue  # no background around it, or no pixels of its own to take a tint from
         vec = tint(x[grow], np.median(x[ring], axis=0))
         strength = float(np.linalg.norm(vec))
         cos = tints @ vec / max(strength, 1e-9)
