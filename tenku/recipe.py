@@ -162,7 +162,7 @@ def _tiny() -> Recipe:
         lr=3e-4,
         warmup=100,
         seed=4,
-        # scored on 17-frame clips, so trained on them (stage 1 saw 9: its later frames are softer)
+        # the DiT makes 17-frame clips; every VAE stage before saw 9 (its later frames came out softer)
         data_config=DataConfig(buckets=((17, 64, 64), (17, 64, 96), (1, 64, 64))),
     )
     stages = (
