@@ -17,8 +17,11 @@ rather than hard-coding it:
 - extents: per style, how far (pixels) a soft mask reaches beyond the shape's own edge (a pencil
   outline lies across it, a glow or a watercolour's soft rim around it) and over how many
   pixels its rim fades, fitted as the offset and rim width of the shape's template that best
-  match the soft masks of rendered objects; and the
-  spread of a soft mask's centroid about the true centre (the parser's own position noise).
+  match the soft masks of rendered objects.
+- centroid noise: per style and object radius, the spread of the parser's track positions about
+  the true path (the parser's own position noise, `fit_centroid_noise`, on renders of one
+  moving object each parsed with the rest of the fit): it decides where uniform motion can be
+  scored.
 - tints and outlines: per style, the direction each colour tints the pixels of and around a
   rendered object away from its background (`tint`), and how much of an object's edge the style
   draws as a dark outline (`outlined`): where a style outlines its objects, an object a few
@@ -27,7 +30,7 @@ rather than hard-coding it:
   (`fit_radius_scales`, on renders of one object each parsed with the rest of the fit).
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
-all of them (the radius scales on renders of their own); it is deterministic and takes a few
+all of them (the radius scales and centroid noise on renders of their own); it is deterministic and takes a few
 minutes; `classifiers()` loads the shipped fit (or fits once per process without it).
 """
 
@@ -61,6 +64,8 @@ SOFT_BACKGROUND = 3  # pixels from the mask beyond which a crop's pixels give it
 EXTENT_STEPS = np.arange(-1.0, 1.51, 0.1)  # offsets (pixels) tried when fitting a style's extent
 SOFTNESS_STEPS = np.array([1.0, 1.5, 2.0, 2.5, 3.0])  # widths (pixels) of a template's rim tried
 EXTENT_SAMPLES = 400  # objects per style used to fit its extent
+NOISE_SCENES = 36  # renders per style and fitting size of one moving object that fit the centroid noise
+NOISE_RADII = (3.0, 5.0)  # blocks: edges of the radius bins the centroid noise is fitted in
 RADIUS_SCENES = 12  # renders per style and shape that fit the radius scales
 STYLE_FEATURES = 16
 STYLE_MODES = 3  # centroids per (style, background): its looks as the camera moves
@@ -118,7 +123,19 @@ def soft_mask(
     reach: int = SOFT_REACH,
     plate: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Object coverage (h, w) float32 in [0, 1] of a crop (h, w, 3) uint8 of one frame around a
+    """The first of `soft_masks`: what a shape's template is matched against."""
+    return soft_masks(crop, crop_classes, mask, region, reach, plate)[0]
+
+
+def soft_masks(
+    crop: np.ndarray,
+    crop_classes: np.ndarray,
+    mask: np.ndarray,
+    region: np.ndarray,
+    reach: int = SOFT_REACH,
+    plate: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(shape, coverage) masks. Object coverage (h, w) float32 in [0, 1] of a crop (h, w, 3) uint8 of one frame around a
     detection whose pixels of its colour are `mask` (h, w) bool within its component `region`
     (mask with small gaps closed: a stripe, a hatching line; crop_classes: the crop's class map):
     each pixel's colour projected on the line from the background's colour (that of the nearest
@@ -127,7 +144,11 @@ def soft_mask(
     pixel instead), within `reach` pixels of the region and off other objects' pixels; 0 where
     lighter than both and greyer than the object (SOFT_LIGHTER: a star in a night sky; a glow
     keeps its hue), 1 where much darker than both (SOFT_DARKER: an outline, whatever the
-    object's hue) and on the mask. The mask itself where the crop shows no background."""
+    object's hue) and, in the shape mask, on the mask (the styles' extents are fitted so); the
+    coverage mask keeps an edge pixel's projection where the tables read it as the object's
+    colour (1 only inside the region's edge): forcing it to 1 biases the centroid by the shape's
+    sub-pixel phase, which a moving object's track reads as a drift. Both are the mask itself
+    where the crop shows no background."""
     from scipy import ndimage
 
     x = crop.astype(np.float32)
@@ -135,7 +156,7 @@ def soft_mask(
     obj = np.median(x[inner if inner.sum() >= 2 else mask], axis=0)
     bg_px = (crop_classes == BACKGROUND_CLASS) & ~ndimage.binary_dilation(region, iterations=SOFT_BACKGROUND)
     if bg_px.sum() < 3:
-        return mask.astype(np.float32)
+        return mask.astype(np.float32), mask.astype(np.float32)
     _, (iy, ix) = ndimage.distance_transform_edt(~bg_px, return_indices=True)
     bg = x[iy, ix]  # (h, w, 3): the nearest background pixel's colour (skies, hills, floors differ)
     if plate is not None:  # or, better, the background seen there in other frames
@@ -147,10 +168,12 @@ def soft_mask(
     star = (luma > np.maximum(obj @ _LUMA, bg @ _LUMA) + SOFT_LIGHTER) & (chroma < 0.5 * np.ptp(obj))
     line = (crop_classes == BACKGROUND_CLASS) & (luma < np.minimum(obj @ _LUMA, bg @ _LUMA) - SOFT_DARKER)
     alpha = np.where(star, 0.0, np.where(line, 1.0, alpha))
-    alpha = np.maximum(alpha, mask)  # a pixel the tables read as the object's colour is the object's
-    near = ndimage.binary_dilation(region, iterations=reach)
-    other = (crop_classes >= FIRST_COLOR_CLASS) & ~region
-    return (alpha * (near & ~other)).astype(np.float32)
+    keep = ndimage.binary_dilation(region, iterations=reach) & ~(
+        (crop_classes >= FIRST_COLOR_CLASS) & ~region
+    )
+    shape = np.maximum(alpha, mask) * keep
+    cover = np.maximum(alpha, mask & ndimage.binary_erosion(region | mask)) * keep
+    return shape.astype(np.float32), cover.astype(np.float32)
 
 
 def background_plate(frames: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -249,10 +272,16 @@ class Classifiers:
     style: StyleModel
     extents: dict[str, float]  # style -> pixels a soft mask reaches beyond the shape's edge
     softness: dict[str, float]  # style -> pixels over which a soft mask's rim fades
-    centroid_noise: dict[str, float]  # style -> sd per axis of a soft mask's centroid, in blocks
+    centroid_noise: dict[str, tuple[float, ...]]  # style -> per NOISE_RADII bin, sd per axis of a
+    # track's position about the true path, in blocks (`fit_centroid_noise`)
     tints: dict[str, np.ndarray]  # style -> (len(COLOR_NAMES), 3) unit tint direction per colour
     outlined: dict[str, float]  # style -> median fraction of an object's edge drawn as a dark outline
     radius_scale: dict[str, dict[str, float]]  # style -> parsed shape -> true radius / fitted radius
+
+    def position_noise(self, style: str, radius_blocks: float) -> float:
+        """sd per axis (blocks) of the parser's position of an object of `style` that is
+        `radius_blocks` blocks in radius."""
+        return self.centroid_noise[style][int(np.searchsorted(NOISE_RADII, radius_blocks, side="right"))]
 
 
 def _fit_scenes(seed: int):
@@ -283,11 +312,10 @@ def _fit_scenes(seed: int):
                     yield style, background, out, classes
 
 
-def _soft_samples(out, table: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def _soft_samples(out, table: np.ndarray) -> list[np.ndarray]:
     """Per object and frame of a render that is whole, in view, at least 3 pixels in radius and
     clear of others: the IoU (len(EXTENT_STEPS), len(SOFTNESS_STEPS)) of each offset's and rim
-    width's template with its soft mask,
-    and the soft mask's centroid less the true centre (SOFT_REACH, 2) pixels, per reach."""
+    width's template with its soft mask."""
     from scipy import ndimage
 
     st = out.state
@@ -328,15 +356,7 @@ def _soft_samples(out, table: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]
             cov = coverage(obj.shape, dx[None], dy[None], r, st.angle[t, n], e, k)  # (E, S, h, w)
             inter = np.minimum(cov, soft).sum((2, 3))
             union = np.maximum(cov, soft).sum((2, 3))
-            errs = []
-            for reach in range(1, SOFT_REACH + 1):
-                m = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask, region | mask, reach, behind)
-                centre = (
-                    xa + float((m.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / float(m.sum()),
-                    ya + float((m.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / float(m.sum()),
-                )
-                errs.append(np.subtract(centre, (cx, cy)))
-            res.append((inter / np.maximum(union, 1e-6), np.stack(errs)))
+            res.append(inter / np.maximum(union, 1e-6))
     return res
 
 
@@ -417,15 +437,12 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         np.add.at(votes[style], (codes, cls), weight)
         feats.setdefault((style, background), []).append(style_features(out.frames))
     tables = {s: _table(v) for s, v in votes.items()}
-    samples: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in STYLES}
+    samples: dict[str, list[np.ndarray]] = {s: [] for s in STYLES}
     tint_sum = {s: np.zeros((len(COLOR_NAMES), 3)) for s in STYLES}
     edges: dict[str, list[float]] = {s: [] for s in STYLES}
     for style, _, out, _ in _fit_scenes(seed):
         if len(samples[style]) < EXTENT_SAMPLES:
-            samples[style].extend(
-                (iou, err / pixel_block(style, out.frames.shape[2]))
-                for iou, err in _soft_samples(out, tables[style])
-            )
+            samples[style].extend(_soft_samples(out, tables[style]))
         for color, vec, frac in _ink_samples(out):
             tint_sum[style][COLOR_NAMES.index(color)] += vec
             if frac is not None:
@@ -435,15 +452,12 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         for s, v in tint_sum.items()
     }
     outlined = {s: round(float(np.median(v)), 3) if v else 0.0 for s, v in edges.items()}
-    extents, softness, noise = {}, {}, {}
+    extents, softness = {}, {}
     for style, v in samples.items():
-        ious = np.mean([iou for iou, _ in v], axis=0) if v else np.zeros((len(EXTENT_STEPS), 1))
+        ious = np.mean(v, axis=0) if v else np.zeros((len(EXTENT_STEPS), 1))
         e, k = np.unravel_index(int(ious.argmax()), ious.shape)
         extents[style] = round(float(EXTENT_STEPS[e]), 2) if v else 0.0
         softness[style] = float(SOFTNESS_STEPS[k]) if v else 1.0
-        reach = soft_reach(extents[style])
-        err = np.abs(np.concatenate([e[reach - 1] for _, e in v])) if v else np.ones(1)
-        noise[style] = round(1.4826 * float(np.median(err)), 3)  # robust sd per axis, in blocks
     allf = np.concatenate([np.concatenate(v) for v in feats.values()])
     floor = SPREAD_FLOOR * (allf.std(0) + 1e-6)
     labels, means, spreads = [], [], []
@@ -458,12 +472,13 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         style=StyleModel(labels=labels, mean=mean.astype(np.float32), spread=spread.astype(np.float32)),
         extents=extents,
         softness=softness,
-        centroid_noise=noise,
+        centroid_noise={s: (1.0,) * (len(NOISE_RADII) + 1) for s in STYLES},
         tints=tints,
         outlined=outlined,
         radius_scale={s: dict.fromkeys(SHAPES, 1.0) for s in STYLES},
     )
-    return dataclasses.replace(models, radius_scale=fit_radius_scales(models, seed))
+    models = dataclasses.replace(models, radius_scale=fit_radius_scales(models, seed))
+    return dataclasses.replace(models, centroid_noise=fit_centroid_noise(models, seed))
 
 
 def fit_radius_scales(models: Classifiers, seed: int = 0) -> dict[str, dict[str, float]]:
@@ -499,6 +514,71 @@ def fit_radius_scales(models: Classifiers, seed: int = 0) -> dict[str, dict[str,
     }
 
 
+def fit_centroid_noise(models: Classifiers, seed: int = 0) -> dict[str, tuple[float, ...]]:
+    """Per style and radius bin (NOISE_RADII, in blocks), the sd per axis (blocks, root mean
+    square: a least-squares fit feels a lost frame's outlier in full) of the parser's track
+    position (with `models`) about the true centre (`track_residuals`). A bin no render reached
+    takes the nearest bin's that one did."""
+    resid = track_residuals(models, seed)
+    out = {}
+    for style in STYLES:
+        sd = [
+            float(np.sqrt(np.mean(np.square(np.concatenate(resid[style, b])))))
+            if (style, b) in resid
+            else None
+            for b in range(len(NOISE_RADII) + 1)
+        ]
+        have = [b for b, v in enumerate(sd) if v is not None]
+        out[style] = tuple(
+            round(sd[b] if sd[b] is not None else sd[min(have, key=lambda h: abs(h - b))], 3) if have else 1.0
+            for b in range(len(sd))
+        )
+    return out
+
+
+def track_residuals(models: Classifiers, seed: int = 0) -> dict[tuple[str, int], list[np.ndarray]]:
+    """(style, radius bin) -> per track, its positions' offsets (blocks, x and y flattened) from
+    the true centre less their mean (a shape's centroid need not be its centre, and a constant
+    offset moves no velocity), over the frames where the object is whole and clear of the
+    border, in NOISE_SCENES renders per style and fitting size of one moving object under a still
+    camera, parsed with `models`."""
+    from tenku.bench.parse import parse_video
+
+    resid: dict[tuple[str, int], list[np.ndarray]] = {}
+    k = 0
+    for style in STYLES:
+        for width, height in FIT_SIZES:
+            block = pixel_block(style, width)
+            done = 0
+            while done < NOISE_SCENES:
+                k += 1
+                spec = sample_spec(seed * 100_000 + 70_000 + k, split="train", style=style)
+                moving = [o for o in spec.objects if o.motion == "moving"]
+                if not moving:
+                    continue
+                done += 1
+                obj = moving[0]
+                spec = spec.replace(objects=(obj,), occluders=(), camera="still")
+                out = render(spec, width=width, height=height, fps=2 * FIT_FPS, seconds=2.0, seed=k)
+                st = out.state
+                x0, y0, x1, y1 = (st.bbox_px[:, 0, i] for i in range(4))
+                inside = (x0 > 1) & (y0 > 1) & (x1 < width - 1) & (y1 < height - 1)
+                whole = inside & (st.visible_fraction[:, 0] >= 0.98)
+                parsed = parse_video(out.frames, 2 * FIT_FPS, models=models)
+                tracks = [t for t in parsed.tracks if t.color == obj.color]
+                if not tracks:
+                    continue
+                tr = max(tracks, key=lambda t: int(t.present.sum()))
+                use = whole & tr.present & ~tr.merged
+                if use.sum() < 4:
+                    continue
+                r = (tr.centroid[use] - st.centroid_px[use, 0]) / block
+                radius = float(np.median(x1[use] - x0[use])) / 2 / block
+                b = int(np.searchsorted(NOISE_RADII, radius, side="right"))
+                resid.setdefault((style, b), []).append((r - r.mean(0)).ravel())
+    return resid
+
+
 def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
     """Write the classifiers as one safetensors file (atomically)."""
     from safetensors.numpy import save_file
@@ -510,7 +590,7 @@ def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
     tensors |= {f"extent.{s}": np.array([e], dtype=np.float32) for s, e in models.extents.items()}
     tensors |= {f"softness.{s}": np.array([e], dtype=np.float32) for s, e in models.softness.items()}
     tensors |= {
-        f"centroid_noise.{s}": np.array([e], dtype=np.float32) for s, e in models.centroid_noise.items()
+        f"centroid_noise.{s}": np.array(e, dtype=np.float32) for s, e in models.centroid_noise.items()
     }
     tensors |= {f"tint.{s}": np.asarray(v, dtype=np.float32) for s, v in models.tints.items()}
     tensors |= {f"outlined.{s}": np.array([e], dtype=np.float32) for s, e in models.outlined.items()}
@@ -535,7 +615,11 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         tensors = {k: f.get_tensor(k) for k in f.keys()}
     tables = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("table.")}
     extents = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("extent.")}
-    noise = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("centroid_noise.")}
+    noise = {
+        k.split(".", 1)[1]: tuple(map(float, v))
+        for k, v in tensors.items()
+        if k.startswith("centroid_noise.")
+    }
     soft = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("softness.")}
     tints = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("tint.")}
     outlined = {k.split(".", 1)[1]: float(v[0]) for k, v in tensors.items() if k.startswith("outlined.")}
@@ -544,18 +628,12 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         for k, v in tensors.items()
         if k.startswith("radius_scale.")
     }
-    if (
-        not set(tables)
-        == set(extents)
-        == set(soft)
-        == set(noise)
-        == set(tints)
-        == set(outlined)
-        == set(scales)
-    ):
+    if not set(tables) == set(extents) == set(soft) == set(noise) == set(tints) == set(outlined) == set(
+        scales
+    ) or any(len(v) != len(NOISE_RADII) + 1 for v in noise.values()):
         raise ValueError(
-            f"{path}: written by an older fit (no style extents, noise, tints, outlines or radius "
-            "scales); refit with --fit-parser"
+            f"{path}: written by an older fit (no style extents, noise per radius, tints, outlines "
+            "or radius scales); refit with --fit-parser"
         )
     labels = tuple(tuple(x) for x in json.loads(meta["labels"]))
     style = StyleModel(labels=labels, mean=tensors["style.mean"], spread=tensors["style.spread"])

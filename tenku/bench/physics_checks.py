@@ -33,8 +33,11 @@ from tenku.world import ALL_SPEEDS, BOUNCINESS, DIRECTIONS, GRAVITY
 from tenku.world.styles import pixel_block
 
 VELOCITY_RESOLVE = 0.02  # world units / s: uniform motion is scored over steady windows where the
-# parser's own position noise (`Classifiers.centroid_noise` of the style, fitted on renders) moves
-# the fitted velocity by at most this (1 sd): the noise alone would otherwise hide the bar of 0.02
+# parser's own position noise (`Classifiers.position_noise` of the style and the object's radius,
+# fitted on renders) moves the fitted velocity by at most this (1 sd): the noise alone would
+# otherwise hide the bar of 0.02
+OUTLIER_SIGMA = 4.0  # uniform motion: a frame this many noise deviations off the fit is a lost frame
+OUTLIER_KEEP = 4  # ... dropped (one at most) only where more frames than this remain
 GRAVITY_TOLERANCE = 0.2  # fitted g within 20 % of the world's
 GRAVITY_RESOLVE = 0.1  # g is scored where pixel quantisation alone moves it by at most this (1 sd):
 # the tolerance is then two standard deviations of the grid's own effect on the fit
@@ -63,10 +66,14 @@ def _window(ctx: Context, n: int, axes: tuple[int, ...]) -> np.ndarray:
     return win
 
 
-def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.ndarray | None:
+def _initial_velocity(
+    ctx: Context, n: int, obj, *, camera: bool = True, outlier: float | None = None
+) -> np.ndarray | None:
     """Fitted velocity (2,) over the object's first clean window; None where the ground truth has
     under 3 clean frames there, showing the object above a speck (not scored: the parser loses
-    specks); NaN where the video's track does (a failure)."""
+    specks); NaN where the video's track does (a failure). With `outlier` (world units), the one
+    frame farthest off the fit is dropped and the fit redone where it lies farther than that on
+    an axis and more than OUTLIER_KEEP frames remain."""
     gravity = obj.motion in ("thrown", "falling", "bouncing", "rolling")
     if ctx.start:  # in continuation it may have landed by then
         gravity &= bool(flying(ctx.item.state, n)[ctx.start])
@@ -85,9 +92,15 @@ def _initial_velocity(ctx: Context, n: int, obj, *, camera: bool = True) -> np.n
         return np.full(2, np.nan)
     t = np.nonzero(use)[0]
     pos = ctx.world(tr, camera=camera)[t]
-    return fit_velocity(
-        t / ctx.parsed.fps, pos, gravity=GRAVITY if gravity else 0.0, t0=ctx.start / ctx.parsed.fps
-    )
+    g, t0 = (GRAVITY if gravity else 0.0), ctx.start / ctx.parsed.fps
+    p0, v = fit_state(t / ctx.parsed.fps, pos, gravity=g, t0=t0)
+    if outlier is not None and len(t) > OUTLIER_KEEP:
+        dt = (t / ctx.parsed.fps - t0)[:, None]
+        off = np.abs(pos - (p0 + v * dt - np.array([0.0, 0.5 * g]) * dt**2)).max(1)
+        if off.max() > outlier:
+            keep = np.arange(len(t)) != int(off.argmax())
+            v = fit_velocity(t[keep] / ctx.parsed.fps, pos[keep], gravity=g, t0=t0)
+    return v
 
 
 def _motion_words(ctx: Context, word: str):
@@ -168,11 +181,12 @@ def check_velocity(ctx: Context) -> list[float]:
         if len(steady) < 2:
             continue
         block = pixel_block(ctx.item.spec.style, ctx.parsed.width)
-        noise = classifiers().centroid_noise[ctx.item.spec.style] * block / ctx.parsed.px_per_unit
+        radius = float(np.median(np.ptp(st.bbox_px[steady, n][:, [0, 2]], axis=1))) / 2 / block
+        noise = classifiers().position_noise(ctx.item.spec.style, radius) * block / ctx.parsed.px_per_unit
         spread = math.sqrt(float(((steady - steady.mean()) ** 2).sum())) / ctx.parsed.fps  # seconds
         if noise / spread > VELOCITY_RESOLVE:
             continue
-        v = _initial_velocity(ctx, n, obj, camera=False)
+        v = _initial_velocity(ctx, n, obj, camera=False, outlier=OUTLIER_SIGMA * noise)
         if v is None or np.isnan(v).any():
             continue
         truth = ctx.item.state.velocity_world[np.nonzero(win)[0][0], n]

@@ -14,7 +14,8 @@ and its class map (`classify.PixelTables`), with no access to any ground truth:
 4. in styles that outline their objects (`Classifiers.outlined`), objects a few pixels across
    that show little but their dark outline, found as small dark blobs clear of everything else
    and named by their tint (`_ink_detections`);
-5. each detection's soft mask (`classify.soft_mask`) and its sub-pixel centroid.
+5. each detection's soft masks (`classify.soft_masks`): the shape's, and the coverage its
+   sub-pixel centroid weighs.
 
 Pixel coordinates are (x, y) with y down and pixel centres at +0.5, as in `WorldState`.
 """
@@ -36,7 +37,7 @@ from tenku.bench.classify import (
     SOFT_BACKGROUND,
     SOFT_DARKER,
     SOFT_REACH,
-    soft_mask,
+    soft_masks,
     soft_reach,
     tint,
 )
@@ -72,7 +73,7 @@ class Detection:
     # track (position approximate)
     ink: bool = False  # found by its outline and tint (`_ink_detections`), few pixels of its colour
     fringe: bool = False  # read as a larger one's rim (`_drop_fringes`): it may only continue a track
-    soft: np.ndarray | None = None  # coverage per pixel of a crop around the mask (`soft_mask`)
+    soft: np.ndarray | None = None  # shape mask of a crop around the mask (`soft_masks`)
     soft_origin: tuple[int, int] = (0, 0)  # (x, y) pixels of the crop's top-left corner
 
 
@@ -218,8 +219,8 @@ def _with_soft(
 ) -> Detection:
     """d with its soft mask over its bounding box padded by the soft mask's reach and the ring
     that gives the background's colour, from the pixels of its colour (before the closing that
-    joins a component's pieces, which also fills a small ring's hole), and the soft mask's
-    centroid (sub-pixel: anti-aliased edges weigh by their coverage)."""
+    joins a component's pieces, which also fills a small ring's hole), and the centroid of its
+    coverage (sub-pixel: anti-aliased edges weigh by their coverage, `soft_masks`)."""
     h, w = classes.shape
     pad = SOFT_REACH + SOFT_BACKGROUND + 1
     x0, y0, x1, y1 = d.bbox
@@ -231,10 +232,10 @@ def _with_soft(
     if not d.ink:
         mask = region & (cls == FIRST_COLOR_CLASS + COLOR_NAMES.index(d.color))  # its own pixels, holes open
     behind = None if plate is None else plate[ya:yb, xa:xb]
-    soft = soft_mask(frame[ya:yb, xa:xb], cls, mask, region, reach, behind)
-    total = float(soft.sum())
-    cx = xa + float((soft.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / total
-    cy = ya + float((soft.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / total
+    soft, cover = soft_masks(frame[ya:yb, xa:xb], cls, mask, region, reach, behind)
+    total = float(cover.sum())
+    cx = xa + float((cover.sum(0) * (np.arange(xb - xa) + 0.5)).sum()) / total
+    cy = ya + float((cover.sum(1) * (np.arange(yb - ya) + 0.5)).sum()) / total
     return replace(d, soft=soft, soft_origin=(xa, ya), centroid=(cx, cy))
 
 
