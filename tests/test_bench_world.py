@@ -7,6 +7,8 @@ ground-truth video must fail the check that should catch it while unrelated chec
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -336,16 +338,7 @@ def test_a_moving_track_has_no_sub_pixel_phase_bias():
     """A box sliding 2.4 px a frame passes through every sub-pixel phase: its track's offset
     from the true centre stays within 0.08 px (forcing the edge pixels the tables read as its
     colour to full coverage swung it by 0.24 px with the phase, a drift in a velocity fit)."""
-    box = ObjectSpec(
-        shape="box",
-        color="blue",
-        size="large",
-        motion="moving",
-        direction="left",
-        speed="medium",
-        x=8.0,
-        y=2.0,
-    )
+    box = dataclasses.replace(BALL, shape="box", color="blue", size="large", direction="left", x=8.0, y=2.0)
     out = render(SceneSpec(objects=(box,), style="flat", background="meadow"), width=64, height=64, fps=8.0)
     tr = max(parse_video(out.frames, 8.0).tracks, key=lambda t: int(t.present.sum()))
     ok = tr.present & (out.state.visible_fraction[:, 0] >= 0.98)

@@ -11,9 +11,10 @@ rather than hard-coding it:
 - `StyleModel`: a nearest-centroid classifier over cheap image statistics (palette size,
   saturation, luma, fine texture, scan lines, blockiness, vignette, temporal noise, sky and floor
   colours) that names the (style, background) of each frame.
-- `soft_mask`: an object's coverage per pixel from colour (each pixel's colour projected on the
+- `soft_masks`: an object's coverage per pixel from colour (each pixel's colour projected on the
   line from the nearby background's colour to the object's), which keeps the sub-pixel
-  information of anti-aliased edges and includes outlines and soft edges a style draws.
+  information of anti-aliased edges and includes outlines and soft edges a style draws: one
+  that a shape's template is matched against, and one whose centroid is the object's position.
 - extents: per style, how far (pixels) a soft mask reaches beyond the shape's own edge (a pencil
   outline lies across it, a glow or a watercolour's soft rim around it) and over how many
   pixels its rim fades, fitted as the offset and rim width of the shape's template that best
@@ -113,18 +114,6 @@ def tint(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
     scale = (x @ _LUMA) / max(float(bg @ _LUMA), 1.0)  # (K,)
     chroma = x - x.mean(-1, keepdims=True)
     return (chroma - (bg - bg.mean())[None] * scale[:, None]).mean(0)
-
-
-def soft_mask(
-    crop: np.ndarray,
-    crop_classes: np.ndarray,
-    mask: np.ndarray,
-    region: np.ndarray,
-    reach: int = SOFT_REACH,
-    plate: np.ndarray | None = None,
-) -> np.ndarray:
-    """The first of `soft_masks`: what a shape's template is matched against."""
-    return soft_masks(crop, crop_classes, mask, region, reach, plate)[0]
 
 
 def soft_masks(
@@ -348,7 +337,7 @@ def _soft_samples(out, table: np.ndarray) -> list[np.ndarray]:
                 continue
             region = ndimage.binary_closing(mask, structure=np.ones((3, 3), dtype=bool))
             behind = None if plate is None else plate[ya:yb, xa:xb]
-            soft = soft_mask(out.frames[t, ya:yb, xa:xb], cls, mask, region | mask, SOFT_REACH, behind)
+            soft = soft_masks(out.frames[t, ya:yb, xa:xb], cls, mask, region | mask, SOFT_REACH, behind)[0]
             cx, cy = st.centroid_px[t, n]
             dx = (np.arange(xa, xb) + 0.5 - cx)[None, None, :]
             dy = -(np.arange(ya, yb) + 0.5 - cy)[None, :, None]
