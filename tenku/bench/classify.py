@@ -31,8 +31,9 @@ rather than hard-coding it:
   (`fit_radius_scales`, on renders of one object each parsed with the rest of the fit).
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
-all of them (the radius scales and centroid noise on renders of their own); it is deterministic and takes a few
-minutes; `classifiers()` loads the shipped fit (or fits once per process without it).
+all of them (the radius scales and centroid noise on renders of their own); it is deterministic
+and takes a few minutes; `classifiers()` loads the shipped fit (or fits once per process without
+it).
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def soft_masks(
     reach: int = SOFT_REACH,
     plate: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(shape, coverage) masks. Object coverage (h, w) float32 in [0, 1] of a crop (h, w, 3) uint8 of one frame around a
-    detection whose pixels of its colour are `mask` (h, w) bool within its component `region`
+    """(shape, coverage) masks: object coverage (h, w) float32 in [0, 1] of a crop (h, w, 3) uint8
+    of one frame around a detection whose pixels of its colour are `mask` (h, w) bool within its component `region`
     (mask with small gaps closed: a stripe, a hatching line; crop_classes: the crop's class map):
     each pixel's colour projected on the line from the background's colour (that of the nearest
     background pixel farther than SOFT_BACKGROUND from the region) to the object's (the median
@@ -617,9 +618,10 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         for k, v in tensors.items()
         if k.startswith("radius_scale.")
     }
-    if not set(tables) == set(extents) == set(soft) == set(noise) == set(tints) == set(outlined) == set(
-        scales
-    ) or any(len(v) != len(NOISE_RADII) + 1 for v in noise.values()):
+    whole = (
+        set(tables) == set(extents) == set(soft) == set(noise) == set(tints) == set(outlined) == set(scales)
+    )
+    if not whole or any(len(v) != len(NOISE_RADII) + 1 for v in noise.values()):
         raise ValueError(
             f"{path}: written by an older fit (no style extents, noise per radius, tints, outlines "
             "or radius scales); refit with --fit-parser"
