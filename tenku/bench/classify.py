@@ -29,11 +29,17 @@ rather than hard-coding it:
   pixels across may show little but its outline, and its tint tells its colour.
 - radius scales: per style and parsed shape, the true radius over the radius the parser fits
   (`fit_radius_scales`, on renders of one object each parsed with the rest of the fit).
+- rim colours: per style, which colours the rim of an object of each colour is read as (`rims`:
+  red's glow on a dark sky read as pink in neon, orange's edge as yellow in pencil), from the
+  components the pixel tables give beside the objects of two sets of fitting renders and on
+  none of their own colour (`fit_rim_colours`): a component beside one object, of a colour that
+  object's rims never took there, is an object of its own, however small and close
+  (`segment.detections`).
 
 `fit_classifiers(seed)` renders `FIT_SCENES` scenes per (style, background) at two sizes and fits
-all of them (the radius scales and centroid noise on renders of their own); it is deterministic
-and takes a few minutes; `classifiers()` loads the shipped fit (or fits once per process without
-it).
+all of them (the rim colours on a second set too, the radius scales and centroid noise on
+renders of their own); it is deterministic and takes a few minutes; `classifiers()` loads the
+shipped fit (or fits once per process without it).
 """
 
 from __future__ import annotations
@@ -69,6 +75,10 @@ EXTENT_SAMPLES = 400  # objects per style used to fit its extent
 NOISE_SCENES = 36  # renders per style and fitting size of one moving object that fit the centroid noise
 NOISE_RADII = (3.0, 5.0)  # blocks: edges of the radius bins the centroid noise is fitted in
 RADIUS_SCENES = 12  # renders per style and shape that fit the radius scales
+RIM_SETS = 2  # sets of fitting renders (FIT_SCENES each) the rim colours are counted over: rims are rare
+RIM_VOTES = 1  # a colour is a host colour's rim in a style where this many rims in them took it
+RIM_FIT_REACH = 4  # pixels from an object a component may lie to be its rim (the widest style's reach)
+RIM_OWN = 0.2  # a component with more of its pixels on an object of its own colour is that one's
 STYLE_FEATURES = 16
 STYLE_MODES = 3  # centroids per (style, background): its looks as the camera moves
 STYLE_MIN_MODE = 8  # frames a centroid needs
@@ -267,6 +277,7 @@ class Classifiers:
     tints: dict[str, np.ndarray]  # style -> (len(COLOR_NAMES), 3) unit tint direction per colour
     outlined: dict[str, float]  # style -> median fraction of an object's edge drawn as a dark outline
     radius_scale: dict[str, dict[str, float]]  # style -> parsed shape -> true radius / fitted radius
+    rims: dict[str, np.ndarray]  # style -> (host colour, colour read) bool: the host's rims are read as it
 
     def position_noise(self, style: str, radius_blocks: float) -> float:
         """sd per axis (blocks) of the parser's position of an object of `style` that is
@@ -386,6 +397,48 @@ def _ink_samples(out) -> list[tuple[str, np.ndarray, float | None]]:
     return res
 
 
+def fit_rim_colours(pixels: PixelTables, seed: int = 0) -> dict[str, np.ndarray]:
+    """Per style, (host colour, colour read) bool: RIM_VOTES components or more read as that
+    colour beside objects of the host's colour alone (`_rim_votes`) over RIM_SETS sets of
+    fitting renders (`_fit_scenes`), read with `pixels`."""
+    n = len(COLOR_NAMES)
+    votes = {s: np.zeros((n, n)) for s in STYLES}
+    for k in range(RIM_SETS):
+        for style, _, out, classes in _fit_scenes(seed + k):
+            votes[style] += _rim_votes(pixels.classify(out.frames, style), classes)
+    return {s: v >= RIM_VOTES for s, v in votes.items()}
+
+
+def _rim_votes(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Votes (C, C) of one render's class maps (T, H, W), read (`pred`) and true (`truth`): per
+    host colour and colour read, the components read as that colour (closed over small gaps, at
+    least 2 pixels, as `segment.detections` takes them) that lie on no object of it (at most
+    RIM_OWN of their pixels), within RIM_FIT_REACH of objects of the host's colour alone (a
+    blend of two objects' rims names neither), half of them that near."""
+    from scipy import ndimage
+
+    n = len(COLOR_NAMES)
+    votes = np.zeros((n, n))
+    eight = np.ones((3, 3), dtype=bool)
+    for p, g in zip(pred, truth, strict=True):
+        near = {
+            h: ndimage.binary_dilation(g == FIRST_COLOR_CLASS + h, structure=eight, iterations=RIM_FIT_REACH)
+            for h in range(n)
+            if (g == FIRST_COLOR_CLASS + h).any()
+        }
+        for c in range(n):
+            mask = np.pad(p == FIRST_COLOR_CLASS + c, 1, mode="edge")
+            labels, count = ndimage.label(ndimage.binary_closing(mask, structure=eight)[1:-1, 1:-1], eight)
+            for i in range(1, count + 1):
+                comp = labels == i
+                if comp.sum() < 2 or (g[comp] == FIRST_COLOR_CLASS + c).mean() > RIM_OWN:
+                    continue
+                hosts = [h for h, by in near.items() if h != c and by[comp].any()]
+                if len(hosts) == 1 and near[hosts[0]][comp].mean() >= 0.5:
+                    votes[hosts[0], c] += 1
+    return votes
+
+
 def _table(votes: np.ndarray) -> np.ndarray:
     """Class per bin (BINS^3,) uint8 from votes (BINS^3, classes); empty bins take the nearest."""
     from scipy import ndimage
@@ -466,6 +519,7 @@ def fit_classifiers(seed: int = 0) -> Classifiers:
         tints=tints,
         outlined=outlined,
         radius_scale={s: dict.fromkeys(SHAPES, 1.0) for s in STYLES},
+        rims=fit_rim_colours(PixelTables(tables=tables), seed),
     )
     models = dataclasses.replace(models, radius_scale=fit_radius_scales(models, seed))
     return dataclasses.replace(models, centroid_noise=fit_centroid_noise(models, seed))
@@ -588,6 +642,7 @@ def save_classifiers(models: Classifiers, path: str | os.PathLike) -> Path:
         f"radius_scale.{s}": np.array([v[h] for h in SHAPES], dtype=np.float32)
         for s, v in models.radius_scale.items()
     }
+    tensors |= {f"rims.{s}": np.asarray(v, dtype=np.uint8) for s, v in models.rims.items()}
     meta = {"labels": json.dumps(models.style.labels), "bins": str(BINS)}
     with atomic_path(path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=meta)
@@ -618,13 +673,21 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         for k, v in tensors.items()
         if k.startswith("radius_scale.")
     }
+    rims = {k.split(".", 1)[1]: v.astype(bool) for k, v in tensors.items() if k.startswith("rims.")}
     whole = (
-        set(tables) == set(extents) == set(soft) == set(noise) == set(tints) == set(outlined) == set(scales)
+        set(tables)
+        == set(extents)
+        == set(soft)
+        == set(noise)
+        == set(tints)
+        == set(outlined)
+        == set(scales)
+        == set(rims)
     )
     if not whole or any(len(v) != len(NOISE_RADII) + 1 for v in noise.values()):
         raise ValueError(
-            f"{path}: written by an older fit (no style extents, noise per radius, tints, outlines "
-            "or radius scales); refit with --fit-parser"
+            f"{path}: written by an older fit (no style extents, noise per radius, tints, outlines, "
+            "radius scales or rim colours); refit with --fit-parser"
         )
     labels = tuple(tuple(x) for x in json.loads(meta["labels"]))
     style = StyleModel(labels=labels, mean=tensors["style.mean"], spread=tensors["style.spread"])
@@ -637,6 +700,7 @@ def load_classifiers(path: str | os.PathLike) -> Classifiers:
         tints=tints,
         outlined=outlined,
         radius_scale=scales,
+        rims=rims,
     )
 
 

@@ -569,7 +569,14 @@ def parse_video(frames: np.ndarray, fps: float, *, models: Classifiers | None = 
     tints = models.tints[style] if models.outlined[style] >= OUTLINED else None
     per_frame = [
         detections(
-            frames[k], classes[k], min_area=min_area, extent=extent, plate=plate, tints=tints, fringes=True
+            frames[k],
+            classes[k],
+            min_area=min_area,
+            extent=extent,
+            plate=plate,
+            tints=tints,
+            rims=models.rims[style],
+            fringes=True,
         )
         for k in range(t_len)
     ]

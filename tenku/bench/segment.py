@@ -1,16 +1,18 @@
 """Per-frame segmentation: one frame's class map -> the `Detection`s of objects it shows.
 
-`detections(frame, classes, min_area=, extent=, plate=, tints=[, fringes=])` reads one (H, W, 3) uint8 frame
-and its class map (`classify.PixelTables`), with no access to any ground truth:
+`detections(frame, classes, min_area=, extent=, plate=, tints=[, rims=, fringes=])` reads one
+(H, W, 3) uint8 frame and its class map (`classify.PixelTables`), with no access to any ground truth:
 
 1. connected components of each colour class (small gaps closed), at least `min_area` pixels;
 2. pieces of one object on two sides of an occluder joined (`_join_across_occluders`);
 3. rims dropped (`_drop_fringes`): a thin component by a much larger one of another colour whose
-   blend with the background its hue can be is that one's rim, and a thin one by an occluder
-   whose colour is the occluder's blended with the background is the occluder's edge; a
-   component with a hue of its own is kept, however close (with `fringes=True` the rims of
-   objects come back too, marked `fringe`: a tiny object pressed against a larger one can look
-   like its rim, and the tracker lets such a one only continue a track);
+   blend with the background its hue can be, and whose rims the style reads as its colour (the
+   fitted `Classifiers.rims`; by larger ones of two colours, their blend may be either's), is
+   that one's rim, and a thin one by an occluder whose colour is the occluder's blended with
+   the background is the occluder's edge; a component with a hue of its own is kept, however
+   close (with `fringes=True` the rims of objects come back too, marked `fringe`: a tiny object
+   pressed against a larger one can look like its rim, and the tracker lets such a one only
+   continue a track);
 4. in styles that outline their objects (`Classifiers.outlined`), objects a few pixels across
    that show little but their dark outline, found as small dark blobs clear of everything else
    and named by their tint (`_ink_detections`);
@@ -85,14 +87,17 @@ def detections(
     extent: float,
     plate: np.ndarray | None,
     tints: np.ndarray | None,
+    rims: np.ndarray | None = None,
     fringes: bool = False,
 ) -> list[Detection]:
     """The objects one frame (H, W, 3) shows, from its class map (H, W) (see the module doc):
     rims within ATTACH_GAP plus the style's `extent` (pixels its objects' shading reaches past
     their edge) of a larger component are dropped (or, with `fringes`, returned last, marked
     `fringe`); with `tints` (the style's tint direction per colour, for styles that outline
-    their objects) outline blobs are added; soft masks see the clip's background plate where
-    there is one (else None)."""
+    their objects) outline blobs are added; with `rims` (the style's (host colour, colour read)
+    table of what its objects' rims are read as) a component by larger ones of one colour is a
+    rim only where that colour's rims take its own; soft masks see the clip's background plate
+    where there is one (else None)."""
     from scipy import ndimage
 
     h, w = classes.shape
@@ -130,11 +135,11 @@ def detections(
     out = _join_across_occluders(out, occ)
     reach = ATTACH_GAP + math.ceil(max(extent, 0.0))
     soft = soft_reach(extent)
-    out, rims = _drop_fringes(out, frame, classes, solid, reach)
+    out, dropped = _drop_fringes(out, frame, classes, solid, reach, rims)
     if tints is not None:
         out = _ink_detections(frame, classes, out, occ, min_area, tints, extent)
     if fringes:
-        out += [replace(d, attached=True, fringe=True) for d in rims]
+        out += [replace(d, attached=True, fringe=True) for d in dropped]
     return [_with_soft(d, frame, classes, soft, plate) for d in out]
 
 
@@ -240,18 +245,25 @@ def _with_soft(
 
 
 def _drop_fringes(
-    dets: list[Detection], frame: np.ndarray, classes: np.ndarray, occluder: np.ndarray, reach: int
+    dets: list[Detection],
+    frame: np.ndarray,
+    classes: np.ndarray,
+    occluder: np.ndarray,
+    reach: int,
+    rims: np.ndarray | None = None,
 ) -> tuple[list[Detection], list[Detection]]:
-    """(kept, rims): drop components that are a rim of something else: thin (no pixel of their own colour
-    farther than RIM_THICK from their edge) with RIM_NEAR of their pixels within `reach` pixels
-    of a much larger component of another colour whose rim their colour can be (`_rim_colour`:
-    the blended rim of an object read as a neighbouring hue, e.g. red on a sand floor read as
-    orange), or of an occluder (`occluder` (H, W): its regions) whose blend with the background
-    they are (`_blend_colour`). Mark the rest that hug a larger one of another colour
+    """(kept, dropped): drop components that are a rim of something else: thin (no pixel of their
+    own colour farther than RIM_THICK from their edge) with RIM_NEAR of their pixels within
+    `reach` pixels of a much larger component of another colour whose rim their colour can be
+    (`_rim_colour`: the blended rim of an object read as a neighbouring hue, e.g. red on a sand
+    floor read as orange; with `rims`, the style's (host colour, colour read) table, and larger
+    components of one colour only by it, a colour that colour's rims are read as), or of an
+    occluder (`occluder` (H, W): its regions) whose blend with the background they are
+    (`_blend_colour`). Mark the rest that hug a larger one of another colour
     (`attached`): a track attached in most of its frames is a rim or an outline, not an object
     (`parse_video`). An object that only touches a larger one, lies by it with a core of its
-    own, or has a hue neither of them gives, is no rim. `rims` are those dropped as an object's
-    rim (not an occluder's edge)."""
+    own, or has a hue neither of them gives, is no rim. `dropped` are those dropped as an
+    object's rim (not an occluder's edge)."""
     from scipy import ndimage
 
     h, w = classes.shape
@@ -259,7 +271,7 @@ def _drop_fringes(
     for k, d in enumerate(dets):
         x0, y0, x1, y1 = d.bbox
         ids[y0:y1, x0:x1][d.mask] = k
-    keep, rims = [], []
+    keep, dropped = [], []
     eight = np.ones((3, 3), dtype=bool)
     g = reach
     for k, d in enumerate(dets):
@@ -276,6 +288,9 @@ def _drop_fringes(
             {int(j) for j in np.unique(local[near]) if j >= 0 and j != k and dets[j].color != d.color}
             - {j for j, o in enumerate(dets) if o.area <= d.area}
         )  # larger components of another colour near d: what it may be a rim of
+        if rims is not None and len({dets[j].color for j in larger}) == 1:  # two colours' blend: either's
+            host = COLOR_NAMES.index(dets[larger[0]].color)
+            larger = larger if rims[host, COLOR_NAMES.index(d.color)] else []
         hosts = [(local == j) & (cls == _class_of(dets[j].color)) for j in larger]
         hug = []  # those that most of d's pixels lie by
         if thin and larger and _rim_colour(crop, cls, own, hosts):
@@ -284,7 +299,7 @@ def _drop_fringes(
                 if (mine & by).sum() >= RIM_NEAR * mine.sum():
                     hug.append(j)
         if any(dets[j].area >= d.area / FRINGE_RATIO for j in hug):
-            rims.append(d)
+            dropped.append(d)
             continue
         occ = occluder[ya:yb, xa:xb]
         if thin and not hug and occ.any():
@@ -292,7 +307,7 @@ def _drop_fringes(
             if (mine & by).sum() >= RIM_NEAR * mine.sum() and _blend_colour(crop, cls, own, occ):
                 continue
         keep.append(replace(d, attached=bool(hug)))
-    return keep, rims
+    return keep, dropped
 
 
 def _class_of(color: str) -> int:
