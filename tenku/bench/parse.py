@@ -58,6 +58,8 @@ SIZE_COST = 4.0  # pixels of matching cost per e-fold between a whole detection'
 SPLIT_GAP = 2  # tracks seen within this many frames may claim a share of a merged blob
 SHARED_AREA = 1.6  # a blob this many times a track's whole area, by a twin gone missing, is theirs together
 SHARED_SIGHTINGS = 3  # frames a track must have been seen in to be a twin that may share a blob
+BACK_RATIO = 1.25  # a blob this many times a track's next area or more may hold a twin that comes out of it
+BACK_SHARE = 0.5  # ... if it is larger than that area by this share of the twin's next area
 SPLIT_EXTRA = 0.3  # a blob is split when it exceeds the largest claimant by this much of the smallest
 FRINGE_GATE = 2.0  # pixels: a rim-like blob this near (or its size) continues a track seen the frame before
 FRINGE_SIGHTINGS = 3  # ... if it was seen in this many frames (not a rim's own short track)
@@ -283,14 +285,15 @@ def _across(da: Detection, db: Detection, occ: np.ndarray) -> bool:
 def _split_backward(tracks: list[list[Detection | None]]) -> list[list[Detection | None]]:
     """Tracks with each blob that a same-colour twin comes out of in the next frame split
     between the two (as `_split_merged` splits a blob two tracks run into), from the last frame
-    back: a whole detection of a track SHARED_AREA times its area in the next frame or more,
-    where a track of its colour that is absent there appears next frame within reach of it
-    (twins that touch in the first frames, before either has a track of its own)."""
+    back: a whole detection of a track BACK_RATIO times its area in the next frame or more, and
+    larger than that by BACK_SHARE of the next areas of the tracks of its colour that are absent
+    there and appear next frame within reach of it (twins that touch in the first frames, before
+    either has a track of its own)."""
     t_len = len(tracks[0]) if tracks else 0
     for t in range(t_len - 2, -1, -1):
         for a, tr in enumerate(tracks):
             d, nxt = tr[t], tr[t + 1]
-            if d is None or nxt is None or not _whole(d) or d.area < SHARED_AREA * nxt.area:
+            if d is None or nxt is None or not _whole(d) or d.area < BACK_RATIO * nxt.area:
                 continue
             x0, y0, _, _ = d.bbox
             ys, xs = np.nonzero(d.mask)
@@ -304,7 +307,7 @@ def _split_backward(tracks: list[list[Detection | None]]) -> list[list[Detection
                 and np.hypot(xs + x0 + 0.5 - o[t + 1].centroid[0], ys + y0 + 0.5 - o[t + 1].centroid[1]).min()
                 <= max(1.0, 0.5 * math.sqrt(o[t + 1].area))
             ]
-            if not out:
+            if not out or d.area < nxt.area + BACK_SHARE * sum(tracks[b][t + 1].area for b in out):
                 continue
             owners = [a, *out]
             preds = [
