@@ -4,8 +4,8 @@
 - `generators`: the `VideoGenerator` protocol, `ground-truth`, checkpoints, and the ceiling's
   video transforms (`h264[:CRF]`, `vae:CHECKPOINT`).
 - `classify`: per-style pixel colour tables, the style model, soft masks and each style's
-  extent, rim width, centroid noise, colour tints, outlines and rim colours, fitted on renders and shipped as
-  `classifiers.safetensors` (`tenku bench world --fit-parser` refits them).
+  extent, rim width, centroid noise, colour tints, outlines and rim colours, fitted on renders
+  and shipped as `classifiers.safetensors` (`tenku bench world --fit-parser` refits them).
 - `segment`: one frame's class map -> detections (components, rims dropped, outline blobs).
 - `parse`: frames -> objects (tracks with identities, shape, size), camera, style.
 - `camera`: pan and zoom from the background's layers (skyline, floor line and seams, occluders).

@@ -411,11 +411,13 @@ def fit_rim_colours(pixels: PixelTables, seed: int = 0) -> dict[str, np.ndarray]
 
 def _rim_votes(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Votes (C, C) of one render's class maps (T, H, W), read (`pred`) and true (`truth`): per
-    host colour and colour read, the components read as that colour (closed over small gaps, at
-    least 2 pixels, as `segment.detections` takes them) that lie on no object of it (at most
-    RIM_OWN of their pixels), within RIM_FIT_REACH of objects of the host's colour alone (a
-    blend of two objects' rims names neither), half of them that near."""
+    host colour and colour read, the components read as that colour (`segment.components`, at
+    least 2 pixels) that lie on no object of it (at most RIM_OWN of their pixels), within
+    RIM_FIT_REACH of objects of the host's colour alone (a blend of two objects' rims names
+    neither), half of them that near."""
     from scipy import ndimage
+
+    from tenku.bench.segment import components
 
     n = len(COLOR_NAMES)
     votes = np.zeros((n, n))
@@ -427,8 +429,7 @@ def _rim_votes(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
             if (g == FIRST_COLOR_CLASS + h).any()
         }
         for c in range(n):
-            mask = np.pad(p == FIRST_COLOR_CLASS + c, 1, mode="edge")
-            labels, count = ndimage.label(ndimage.binary_closing(mask, structure=eight)[1:-1, 1:-1], eight)
+            labels, count = components(p, FIRST_COLOR_CLASS + c)
             for i in range(1, count + 1):
                 comp = labels == i
                 if comp.sum() < 2 or (g[comp] == FIRST_COLOR_CLASS + c).mean() > RIM_OWN:

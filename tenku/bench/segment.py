@@ -103,13 +103,9 @@ def detections(
     h, w = classes.shape
     solid = occluder_pixels(classes, grow=0)
     occ = ndimage.binary_dilation(solid, iterations=2)
-    eight = np.ones((3, 3), dtype=bool)
     out = []
     for k, name in enumerate(COLOR_NAMES):
-        # closed over an edge-padded map: scipy's closing erodes what touches the frame's border
-        mask = np.pad(classes == FIRST_COLOR_CLASS + k, 1, mode="edge")
-        mask = ndimage.binary_closing(mask, structure=eight)[1:-1, 1:-1]
-        labels, n = ndimage.label(mask, structure=eight)
+        labels, n = components(classes, FIRST_COLOR_CLASS + k)
         if n == 0:
             continue
         for i, sl in enumerate(ndimage.find_objects(labels)):
@@ -141,6 +137,16 @@ def detections(
     if fringes:
         out += [replace(d, attached=True, fringe=True) for d in dropped]
     return [_with_soft(d, frame, classes, soft, plate) for d in out]
+
+
+def components(classes: np.ndarray, cls: int) -> tuple[np.ndarray, int]:
+    """(labels (H, W), count) of the 8-connected components of class `cls` in a class map, small
+    gaps closed (over an edge-padded map: scipy's closing erodes what touches the frame's border)."""
+    from scipy import ndimage
+
+    eight = np.ones((3, 3), dtype=bool)
+    mask = ndimage.binary_closing(np.pad(classes == cls, 1, mode="edge"), structure=eight)[1:-1, 1:-1]
+    return ndimage.label(mask, structure=eight)
 
 
 def occluder_pixels(classes: np.ndarray, grow: int = 2) -> np.ndarray:
