@@ -6,18 +6,22 @@ flow-matching and sampling settings of one named preset; `PRESETS` maps names to
 Parameter counts (DiT + VAE, measured by instantiating on the meta device; the text encoder,
 MiniLM-L6 at 22.7 M, is frozen and not counted). `tests/test_dit.py` checks them:
 
-| preset | DiT params | VAE params | latent of 17 x 64 x 64 | DiT tokens there |
-| ------ | ---------- | ---------- | ---------------------- | ---------------- |
-| test   | 62.4 K     | 81.0 K     | 4 x 5 x 16 x 16        | 1280             |
-| tiny   | 7.06 M     | 4.45 M     | 8 x 5 x 8 x 8          | 320              |
-| small  | 95.1 M     | 27.0 M     | 16 x 5 x 8 x 8         | 80               |
-| base   | 471 M      | 107 M      | 16 x 5 x 8 x 8         | 80               |
-| large  | 1.32 B     | 107 M      | 16 x 5 x 8 x 8         | 80               |
-| xl     | 6.30 B     | 172 M      | 48 x 5 x 4 x 4         | 80               |
+| preset       | DiT params | VAE params | latent of 17 x 64 x 64 | DiT tokens there |
+| ------------ | ---------- | ---------- | ---------------------- | ---------------- |
+| test         | 62.4 K     | 81.0 K     | 4 x 5 x 16 x 16        | 1280             |
+| tiny         | 7.06 M     | 4.45 M     | 8 x 5 x 8 x 8          | 320              |
+| tiny-c16     | 7.06 M     | 4.53 M     | 16 x 5 x 8 x 8         | 320              |
+| tiny-c16-d2  | 7.06 M     | 5.70 M     | 16 x 5 x 8 x 8         | 320              |
+| tiny-c16-l12 | 10.3 M     | 5.70 M     | 16 x 5 x 8 x 8         | 320              |
+| small        | 95.1 M     | 27.0 M     | 16 x 5 x 8 x 8         | 80               |
+| base         | 471 M      | 107 M      | 16 x 5 x 8 x 8         | 80               |
+| large        | 1.32 B     | 107 M      | 16 x 5 x 8 x 8         | 80               |
+| xl           | 6.30 B     | 172 M      | 48 x 5 x 4 x 4         | 80               |
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -34,6 +38,7 @@ class VAEConfig:
     temporal_compression: int = 4  # frames per latent frame after the first (T = 1 + 4k -> 1 + k)
     channels: tuple[int, ...] = (32, 64, 128)  # widths per resolution level; one 2x down/up between levels
     blocks: int = 1  # residual blocks per level
+    decoder_blocks: int | None = None  # residual blocks per decoder level; None: `blocks`
     scaling_factor: float = 1.0  # z = (mean - shift_factor) * scaling_factor, measured after VAE training
     shift_factor: float = 0.0  # see scaling_factor
     logvar_clamp: tuple[float, float] = (-20.0, 10.0)  # range of the posterior log-variance
@@ -46,6 +51,10 @@ class VAEConfig:
             raise ValueError(f"spatial_compression must be 4, 8 or 16, got {self.spatial_compression}")
         if not _is_pow2(self.temporal_compression) or self.temporal_compression > 8:
             raise ValueError(f"temporal_compression must be 1, 2, 4 or 8, got {self.temporal_compression}")
+        if self.blocks < 1 or (self.decoder_blocks is not None and self.decoder_blocks < 1):
+            raise ValueError(
+                f"blocks and decoder_blocks must be >= 1, got {self.blocks}, {self.decoder_blocks}"
+            )
         downs = len(self.channels) - 1
         if self.spatial_compression < 2**downs:
             raise ValueError(
@@ -57,6 +66,19 @@ class VAEConfig:
                 f"temporal_compression {self.temporal_compression} needs at least "
                 f"{int(math.log2(self.temporal_compression)) + 1} levels, got {len(self.channels)}"
             )
+
+    @property
+    def decoder_depth(self) -> int:
+        """Residual blocks per decoder level."""
+        return self.blocks if self.decoder_blocks is None else self.decoder_blocks
+
+    def same_encoder(self, other: VAEConfig) -> bool:
+        """Whether `other` builds the same encoder and latent space (it may differ in decoder depth)."""
+
+        def encoder_side(cfg: VAEConfig) -> VAEConfig:
+            return dataclasses.replace(cfg, decoder_blocks=None)
+
+        return encoder_side(self) == encoder_side(other)
 
     @property
     def patch_size(self) -> int:
@@ -201,6 +223,20 @@ PRESETS: dict[str, ModelConfig] = {
         "tiny-c16",
         VAEConfig(latent_channels=16, spatial_compression=8, channels=(32, 64, 128)),
         DiTConfig(in_channels=16, width=192, depth=8, heads=3),
+    ),
+    # tiny-c16 with two residual blocks per decoder level (5.70 M VAE parameters): grown from a trained
+    # tiny-c16 VAE with its encoder frozen, so the latent space (and a DiT trained on it) stays.
+    "tiny-c16-d2": _preset(
+        "tiny-c16-d2",
+        VAEConfig(latent_channels=16, spatial_compression=8, channels=(32, 64, 128), decoder_blocks=2),
+        DiTConfig(in_channels=16, width=192, depth=8, heads=3),
+    ),
+    # tiny-c16-d2 with 12 transformer blocks instead of 8 (untrained): grown from a trained 8-block
+    # DiT (`--init`), its new blocks starting as the identity; 1.5x the DiT step time.
+    "tiny-c16-l12": _preset(
+        "tiny-c16-l12",
+        VAEConfig(latent_channels=16, spatial_compression=8, channels=(32, 64, 128), decoder_blocks=2),
+        DiTConfig(in_channels=16, width=192, depth=12, heads=3),
     ),
     # A candidate next default (untrained): a 4x-spatial VAE (16x16 latents at 64x64, so an object
     # of a few pixels spans several cells) under the tiny DiT at patch 2: the same 320 tokens. Its

@@ -35,9 +35,12 @@ tenku-tiny, sized for learning per CPU-second on a 2-core machine:
 10. dit-c16b: stage 9 continued on the same latents at lr 3e-4 with other batches (its loss
    was still falling), stopped at step 5,400 of a 6,000-step schedule;
 11. vae-c16-dec: stage 7's decoder fine-tuned on its frozen encoder with 17-frame clips (the
-   length the DiT generates), 2,800 steps; exported as the VAE of the last DiT stage;
+   length the DiT generates), 2,800 steps;
 12. dit-c16c: stage 10 continued on the same latents, a warm restart at lr 2e-4 with other
-   batches, 4,500 steps.
+   batches, 4,500 steps;
+13. vae-c16-d2: stage 11's decoder grown to two residual blocks per level (preset tiny-c16-d2;
+   each new block starts as the identity) and fine-tuned on the same frozen encoder, 3,000 steps;
+   exported as the VAE of the last DiT stage.
 """
 
 from __future__ import annotations
@@ -176,6 +179,15 @@ def _tiny() -> Recipe:
         lr=2e-4,  # a warm restart: stage 10 ended near an eighth of its 3e-4 peak, its loss still falling
         seed=5,
     )
+    deeper = dataclasses.replace(
+        decoder,
+        preset="tiny-c16-d2",
+        out="vae-c16-d2",
+        init="vae-c16-dec",  # grown: a second block per decoder level, each starting as the identity
+        steps=3000,
+        seed=6,
+        sample_every=1000,
+    )
     stages = (
         vae,
         cache,
@@ -189,8 +201,9 @@ def _tiny() -> Recipe:
         dit_more,
         decoder,
         dit_last,
+        deeper,
     )
-    return Recipe(name="tenku-tiny", stages=stages, ship_vae="vae-c16-dec")
+    return Recipe(name="tenku-tiny", stages=stages, ship_vae="vae-c16-d2")
 
 
 RECIPES = {"tenku-tiny": _tiny}

@@ -46,7 +46,7 @@ import torch
 from torch import nn
 
 from tenku import dist as tdist
-from tenku.config import PRESETS, ModelConfig
+from tenku.config import PRESETS, ModelConfig, VAEConfig
 from tenku.data import DataConfig, open_dataset
 
 SAMPLE_INDEX = 2**31 - 1  # batch index reserved for the fixed reconstruction clips
@@ -387,16 +387,41 @@ def load_vae(source: str | Path, device: torch.device) -> tuple[ModelConfig, nn.
 
 def load_dit_weights(source: str | Path, mcfg: ModelConfig) -> dict[str, torch.Tensor]:
     """DiT EMA weights from a DiT run, an exported checkpoint or a shipped name, checked against `mcfg`
-    (a DiT that differs only in fewer input channels is widened to `mcfg`'s, see `widen`)."""
+    (a DiT that differs only in fewer input channels is widened to `mcfg`'s, see `widen`; one that
+    differs only in fewer blocks is deepened, see `deepen_dit`)."""
     from tenku.dit import DiT
 
     source_cfg, weights, _ = _run_weights(source, "dit")
     narrower = dataclasses.replace(source_cfg.dit, in_channels=mcfg.dit.in_channels) == mcfg.dit
     if source_cfg.dit.in_channels < mcfg.dit.in_channels and narrower:
         return widen(weights, DiT(mcfg.dit).state_dict(), dit_channel_tensors(mcfg.dit.patch_size))
+    shallower = dataclasses.replace(source_cfg.dit, depth=mcfg.dit.depth) == mcfg.dit
+    if source_cfg.dit.depth < mcfg.dit.depth and shallower:
+        return deepen_dit(weights, source_cfg.dit.depth, DiT(mcfg.dit).state_dict())
     if source_cfg.dit != mcfg.dit:
         raise ValueError(f"--init {source}: its DiT is {source_cfg.dit}, this run's preset builds {mcfg.dit}")
     return weights
+
+
+def deepen_dit(
+    weights: dict[str, torch.Tensor], depth: int, fresh: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """`weights` of a DiT of `depth` blocks, grown to the more blocks of `fresh` (a newly initialised
+    state dict): the trained blocks keep their order, spread evenly, and each new block starts with
+    its gates (adaLN modulation) and its cross-attention output at zero, so it passes its input
+    through unchanged and the grown DiT predicts what the old one did."""
+    new_depth = 1 + max(int(k.split(".")[1]) for k in fresh if k.startswith("blocks."))
+    source = {i * new_depth // depth: i for i in range(depth)}  # new block index -> old one
+    out = {}
+    for key, value in fresh.items():
+        parts = key.split(".")
+        if parts[0] != "blocks":
+            out[key] = weights[key]
+        elif int(parts[1]) in source:
+            out[key] = weights[".".join(["blocks", str(source[int(parts[1])]), *parts[2:]])]
+        else:
+            out[key] = value.zero_() if parts[2] in ("modulation", "cross_proj") else value
+    return out
 
 
 # The tensors holding a model's latent channels, for widening a trained model to more of them:
@@ -448,6 +473,33 @@ def widen(
     return out
 
 
+def deepen_decoder(
+    weights: dict[str, torch.Tensor], old: VAEConfig, new: VAEConfig, fresh: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """`weights` of a VAE built by `old`, grown to `new` (more blocks per decoder level; `fresh` is a
+    newly initialised state dict of it). Every layer keeps its weights in its slot (`decoder_slots`);
+    each new block's last convolution starts at zero, so the block passes its input through unchanged
+    and the grown decoder computes what the old one did."""
+    from tenku.vae import decoder_slots
+
+    if not old.same_encoder(new) or new.decoder_depth < old.decoder_depth:
+        raise ValueError(f"cannot grow a decoder of {old} into {new}: only more decoder blocks are allowed")
+    old_index = {slot: i for i, slot in enumerate(decoder_slots(old))}
+    source = [old_index.get(slot) for slot in decoder_slots(new)]  # new layer -> old layer or None
+    out = {}
+    for key, value in fresh.items():
+        parts = key.split(".")
+        if parts[:2] != ["decoder", "layers"]:
+            out[key] = weights[key]
+            continue
+        index = source[int(parts[2])]
+        if index is None:  # a new block: its input convolution fresh, its output convolution zero
+            out[key] = value.zero_() if parts[3] == "conv2" else value
+        else:
+            out[key] = weights[".".join([*parts[:2], str(index), *parts[3:]])]
+    return out
+
+
 @torch.no_grad()
 def latent_stats(vae: nn.Module, video: torch.Tensor) -> dict[str, float]:
     """scaling_factor = 1/std and shift_factor = mean of the unscaled posterior means of `video`."""
@@ -475,7 +527,12 @@ class VAETask:
                 weights = widen(weights, VideoVAE(vae_cfg).state_dict(), VAE_CHANNEL_TENSORS)
                 self.mcfg = mcfg = dataclasses.replace(mcfg, vae=vae_cfg)
             else:
-                self.mcfg = mcfg = dataclasses.replace(mcfg, vae=init_mcfg.vae)
+                depth = mcfg.vae.decoder_depth
+                vae_cfg = init_mcfg.vae
+                if depth > vae_cfg.decoder_depth:  # grown to the preset's decoder depth; all else kept
+                    vae_cfg = dataclasses.replace(vae_cfg, decoder_blocks=depth)
+                    weights = deepen_decoder(weights, init_mcfg.vae, vae_cfg, VideoVAE(vae_cfg).state_dict())
+                self.mcfg = mcfg = dataclasses.replace(mcfg, vae=vae_cfg)
             self.init_stats = {
                 "shift_factor": mcfg.vae.shift_factor,
                 "scaling_factor": mcfg.vae.scaling_factor,
@@ -892,50 +949,61 @@ def export(run_dir: str | Path, out: str | Path, *, vae: str | Path | None = Non
 
     The DiT weights are the EMA weights of the latest checkpoint; the VAE is the one the run was
     trained on (its measured latent scaling is in config.json's model.vae), or `vae`: another VAE
-    run or checkpoint with the same latent space (a decoder fine-tuned with freeze_encoder).
+    run or checkpoint with the same latent space (a decoder fine-tuned with freeze_encoder, deeper
+    or not). `run_dir` may also be an exported checkpoint, to give its DiT another such decoder.
     """
     from safetensors.torch import load_file
+
+    from tenku.dit import DiT
+    from tenku.pipeline import InferenceConfig, save_checkpoint
 
     run_dir, out = Path(run_dir), Path(out)
     config_path = run_dir / "config.json"
     if not config_path.is_file():
         raise FileNotFoundError(f"{run_dir}: not a run directory (no config.json)")
     config = json.loads(config_path.read_text())
-    tcfg = make_config(config["train"])
-    if tcfg.model != "dit":
-        raise ValueError(f"{run_dir} is a {tcfg.model} run; export takes a DiT run (trained with --vae)")
-    if tcfg.vae is None:
-        raise ValueError(f"{run_dir} was trained from cached latents; its run config names no VAE to export")
-    ckpt = latest_checkpoint(run_dir)
-    if ckpt is None:
-        raise FileNotFoundError(f"{run_dir}: no checkpoint yet (checkpoints/latest missing)")
-    vae_mcfg, vae_model = load_vae(tcfg.vae, torch.device("cpu"))
+    if "train" not in config and (run_dir / "dit.safetensors").is_file():  # an exported checkpoint
+        vae_mcfg, vae_model = load_vae(run_dir, torch.device("cpu"))
+        dit_weights = load_file(run_dir / "dit.safetensors")
+        inference = _from_dict(InferenceConfig, config.get("inference", {}))
+        trained_on = str(run_dir)
+    else:
+        tcfg = make_config(config["train"])
+        if tcfg.model != "dit":
+            raise ValueError(f"{run_dir} is a {tcfg.model} run; export takes a DiT run (trained with --vae)")
+        if tcfg.vae is None:
+            raise ValueError(
+                f"{run_dir} was trained from cached latents; its run config names no VAE to export"
+            )
+        ckpt = latest_checkpoint(run_dir)
+        if ckpt is None:
+            raise FileNotFoundError(f"{run_dir}: no checkpoint yet (checkpoints/latest missing)")
+        vae_mcfg, vae_model = load_vae(tcfg.vae, torch.device("cpu"))
+        dit_weights = load_file(ckpt / "ema.safetensors")
+        videos = [b for b in tcfg.data_config.bucket_list() if b.frames > 1] or tcfg.data_config.bucket_list()
+        first = videos[0]
+        inference = InferenceConfig(
+            width=first.width,
+            height=first.height,
+            seconds=max(first.frames - 1, 1) / tcfg.data_config.fps,
+            sizes=tuple(dict.fromkeys((b.width, b.height) for b in videos)),
+        )
+        trained_on = tcfg.vae
     if vae is not None:
         other_mcfg, other = load_vae(vae, torch.device("cpu"))
-        same_encoder = all(
-            torch.equal(a, b)
+        same_encoder = all(  # to float16, as a checkpoint stores them
+            torch.equal(a.half(), b.half())
             for a, b in zip(
                 vae_model.encoder.state_dict().values(), other.encoder.state_dict().values(), strict=True
             )
         )
-        if other_mcfg.vae != vae_mcfg.vae or not same_encoder:
+        if not other_mcfg.vae.same_encoder(vae_mcfg.vae) or not same_encoder:
             raise ValueError(
-                f"--vae {vae}: its latent space differs from the VAE {tcfg.vae} the DiT was trained on "
+                f"--vae {vae}: its latent space differs from the VAE {trained_on} the DiT was trained on "
                 "(a different encoder or latent scaling); only a decoder fine-tuned with freeze_encoder fits"
             )
-        vae_model = other
+        vae_mcfg, vae_model = other_mcfg, other
     mcfg = dataclasses.replace(model_config_from_dict(config["model"]), vae=vae_mcfg.vae)
-    from tenku.dit import DiT
-    from tenku.pipeline import InferenceConfig, save_checkpoint
-
     dit = DiT(mcfg.dit)
-    dit.load_state_dict(load_file(ckpt / "ema.safetensors"))
-    videos = [b for b in tcfg.data_config.bucket_list() if b.frames > 1] or tcfg.data_config.bucket_list()
-    first = videos[0]
-    inference = InferenceConfig(
-        width=first.width,
-        height=first.height,
-        seconds=max(first.frames - 1, 1) / tcfg.data_config.fps,
-        sizes=tuple(dict.fromkeys((b.width, b.height) for b in videos)),
-    )
+    dit.load_state_dict(dit_weights)
     return save_checkpoint(out, config=mcfg, vae=vae_model, dit=dit, inference=inference, name=out.name)

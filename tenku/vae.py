@@ -169,18 +169,33 @@ class Encoder(nn.Module):
         return self.conv_out(F.silu(self.norm(x)), cache)  # (B, 2C, T', H', W')
 
 
+def decoder_slots(cfg: VAEConfig) -> list[tuple]:
+    """What each of the decoder's layers is, in order: ("in",), ("mid",), ("block", level, j) and
+    ("up", level). Decoders of different depth share slots, which is how a deeper one is grown."""
+    slots: list[tuple] = [("in",), ("mid",)]
+    for i in reversed(range(len(cfg.channels))):
+        slots += [("block", i, j) for j in range(cfg.decoder_depth)]
+        if i > 0:
+            slots.append(("up", i))
+    return slots
+
+
 class Decoder(nn.Module):
     def __init__(self, cfg: VAEConfig):
         super().__init__()
         p, ch = cfg.patch_size, cfg.channels
         prev = ch[-1]
-        layers: list[nn.Module] = [CausalConv3d(cfg.latent_channels, prev), ResBlock(prev, prev)]
-        for i in reversed(range(len(ch))):
-            for _ in range(cfg.blocks):
-                layers.append(ResBlock(prev, ch[i]))
-                prev = ch[i]
-            if i > 0:
-                layers.append(Upsample(prev, cfg.temporal_downsamples[i - 1]))
+        layers: list[nn.Module] = []
+        for slot in decoder_slots(cfg):
+            if slot[0] == "in":
+                layers.append(CausalConv3d(cfg.latent_channels, prev))
+            elif slot[0] == "mid":
+                layers.append(ResBlock(prev, prev))
+            elif slot[0] == "block":
+                layers.append(ResBlock(prev, ch[slot[1]]))
+                prev = ch[slot[1]]
+            else:
+                layers.append(Upsample(prev, cfg.temporal_downsamples[slot[1] - 1]))
         self.layers = nn.ModuleList(layers)
         self.norm = ChannelNorm(prev)
         self.conv_out = CausalConv3d(prev, cfg.in_channels * p * p)

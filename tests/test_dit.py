@@ -12,6 +12,9 @@ from tenku.vae import VideoVAE
 DOCUMENTED_M = {
     "test": (0.0624, 0.0810),
     "tiny": (7.06, 4.45),
+    "tiny-c16": (7.06, 4.53),
+    "tiny-c16-d2": (7.06, 5.70),
+    "tiny-c16-l12": (10.3, 5.70),
     "small": (95.1, 27.0),
 }
 

@@ -45,6 +45,23 @@ def test_checkpoint_round_trip(ckpt, tmp_path):
         resolve_checkpoint("nope")
 
 
+def test_checkpoints_store_float16_where_it_fits(ckpt, tmp_path):
+    from safetensors.torch import load_file
+
+    from tenku.pipeline import save_checkpoint
+
+    _, config, inference, vae, dit = load_checkpoint(ckpt)
+    stored = load_file(ckpt / "dit.safetensors")
+    assert {v.dtype for v in stored.values()} == {torch.float16}
+    assert all(p.dtype == torch.float32 for p in dit.parameters())  # loaded into float32 modules
+    with torch.no_grad():
+        dit.final.linear.bias[0] = 1e5  # beyond float16: that tensor stays float32, the rest halve
+    again = save_checkpoint(tmp_path / "big", config=config, vae=vae, dit=dit, inference=inference)
+    stored = load_file(again / "dit.safetensors")
+    assert stored["final.linear.bias"].dtype == torch.float32 and stored["final.linear.bias"][0] == 1e5
+    assert stored["final.linear.weight"].dtype == torch.float16
+
+
 def test_text_to_video_is_seeded(gen):
     a = gen.generate(GenerationRequest(prompt="a red ball", seconds=2, seed=3))
     b = gen.generate(GenerationRequest(prompt="a red ball", seconds=2, seed=3))

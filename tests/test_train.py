@@ -371,3 +371,103 @@ def test_runs_widen_a_vae_and_a_dit_to_more_latent_channels(folder, tmp_path, mo
     assert after["patch_embed.weight"].shape == (wide.dit.width, 6)
     assert (after["blocks.0.qkv.weight"] - before["blocks.0.qkv.weight"]).abs().max() < 0.05
     assert main([*dit_args(tmp_path / "bad", "test-wide", vae), "--init", str(dit)]) == 2  # 4-channel VAE
+
+
+def test_deepened_decoder_decodes_as_before_and_trains_its_new_blocks():
+    from tenku.config import VAEConfig
+    from tenku.vae import VideoVAE, decoder_slots
+
+    torch.manual_seed(0)
+    old_cfg = VAEConfig(latent_channels=4, spatial_compression=4, channels=(8, 8, 16))
+    old = VideoVAE(old_cfg).eval()
+    new_cfg = dataclasses.replace(old_cfg, decoder_blocks=3)
+    new = VideoVAE(new_cfg).eval()
+    assert len(new.decoder.layers) == len(old.decoder.layers) + 2 * len(old_cfg.channels)
+    new.load_state_dict(tt.deepen_decoder(old.state_dict(), old_cfg, new_cfg, new.state_dict()))
+    z = torch.randn(1, 4, 2, 4, 4)
+    with torch.no_grad():
+        torch.testing.assert_close(new.decoder(z, None), old.decoder(z, None))
+    recon = new.decoder(z, None)
+    recon.pow(2).mean().backward()
+    grown = [i for i, s in enumerate(decoder_slots(new_cfg)) if s[0] == "block" and s[2] > 0]
+    assert all(new.decoder.layers[i].conv2.conv.weight.grad.abs().sum() > 0 for i in grown)
+    with pytest.raises(ValueError, match="only more decoder blocks"):
+        tt.deepen_decoder(new.state_dict(), new_cfg, old_cfg, old.state_dict())
+    with pytest.raises(ValueError, match="only more decoder blocks"):
+        wider = dataclasses.replace(new_cfg, latent_channels=6)
+        tt.deepen_decoder(old.state_dict(), old_cfg, wider, VideoVAE(wider).state_dict())
+    with pytest.raises(ValueError, match="decoder_blocks"):
+        VAEConfig(decoder_blocks=0)
+
+
+def test_a_deeper_decoder_grows_on_a_frozen_encoder_and_exports_into_a_checkpoint(
+    folder, tmp_path, monkeypatch
+):
+    from tenku.config import PRESETS
+    from tenku.pipeline import load_checkpoint
+
+    test = PRESETS["test"]
+    deep = dataclasses.replace(test, name="test-d2", vae=dataclasses.replace(test.vae, decoder_blocks=2))
+    monkeypatch.setitem(PRESETS, "test-d2", deep)
+    vae, vae_deep = tmp_path / "vae", tmp_path / "vae-deep"
+    assert main(_vae_args(folder, vae, 2)) == 0
+    args = _vae_args(folder, vae_deep, 2)
+    args[args.index("--preset") + 1] = "test-d2"
+    assert main([*args, "--init", str(vae), "--freeze-encoder"]) == 0
+    shallow_w = load_file(tt.latest_checkpoint(vae) / "ema.safetensors")
+    deep_w = load_file(tt.latest_checkpoint(vae_deep) / "ema.safetensors")
+    assert all(torch.equal(deep_w[k], v) for k, v in shallow_w.items() if k.startswith("encoder."))
+    assert len({k.split(".")[2] for k in deep_w if k.startswith("decoder.layers.")}) > len(
+        {k.split(".")[2] for k in shallow_w if k.startswith("decoder.layers.")}
+    )
+    dit = tmp_path / "dit"
+    dit_args = [
+        "train", "dit", "--preset", "test", "--data", str(folder), "--vae", str(vae), "--out", str(dit),
+        "--steps", "1", "--batch", "2", "--bucket", "5x16x16", "--sample-every", "0", "--no-progress",
+        "--threads", "1",
+    ]  # fmt: skip
+    assert main(dit_args) == 0
+    ckpt = tmp_path / "ckpt"
+    assert main(["train", "export", str(dit), "--out", str(ckpt)]) == 0
+    # the exported checkpoint's DiT with the deeper decoder: a checkpoint can be the export's source
+    regrown = tmp_path / "ckpt-d2"
+    assert main(["train", "export", str(ckpt), "--vae", str(vae_deep), "--out", str(regrown)]) == 0
+    _, mcfg, *_ = load_checkpoint(regrown)
+    assert mcfg.vae.decoder_depth == 2 and mcfg.vae.same_encoder(load_checkpoint(ckpt)[1].vae)
+    dit_before, dit_after = load_file(ckpt / "dit.safetensors"), load_file(regrown / "dit.safetensors")
+    assert dit_after.keys() == dit_before.keys() and all(
+        torch.equal(v, dit_before[k]) for k, v in dit_after.items()
+    )
+    other = tmp_path / "vae-other"  # a different encoder: refused
+    assert main(_vae_args(folder, other, 2)[:-1] + ["8"]) == 0
+    assert main(["train", "export", str(ckpt), "--vae", str(other), "--out", str(tmp_path / "bad")]) == 2
+
+
+def test_deepened_dit_predicts_as_before_and_loads_from_a_checkpoint(tmp_path, monkeypatch):
+    from tenku.config import PRESETS
+    from tenku.dit import DiT
+    from tenku.pipeline import create_random_checkpoint
+
+    ckpt = create_random_checkpoint(tmp_path / "ckpt", preset="test", seed=2)
+    test = PRESETS["test"]
+    deep = dataclasses.replace(test, name="test-l5", dit=dataclasses.replace(test.dit, depth=5))
+    monkeypatch.setitem(PRESETS, "test-l5", deep)
+    _, weights, _ = tt._run_weights(ckpt, "dit")
+    old = DiT(test.dit).eval()
+    old.load_state_dict(weights)
+    for p in old.parameters():  # trained-looking weights: every gate open
+        p.data.add_(torch.randn_like(p) * 0.02)
+    grown = tt.deepen_dit(old.state_dict(), test.dit.depth, DiT(deep.dit).state_dict())
+    new = DiT(deep.dit).eval()
+    new.load_state_dict(grown)
+    x = torch.randn(2, test.dit.in_channels, 2, 4, 4)
+    t, text, mask = torch.rand(2), torch.randn(2, 5, test.dit.text_dim), torch.ones(2, 5, dtype=torch.bool)
+    with torch.no_grad():
+        torch.testing.assert_close(new(x, t, text, mask), old(x, t, text, mask))
+    new.train()
+    new(x, t, text, mask).pow(2).mean().backward()
+    added = [i for i in range(5) if i not in {0, 2}]  # 2 blocks spread over 5: old ones at 0 and 2
+    assert all(new.blocks[i].modulation.weight.grad.abs().sum() > 0 for i in added)
+    loaded = tt.load_dit_weights(ckpt, deep)  # --init of a deeper preset grows the checkpoint's DiT
+    assert torch.equal(loaded["blocks.2.qkv.weight"], weights["blocks.1.qkv.weight"])
+    assert loaded["blocks.1.cross_proj.weight"].abs().max() == 0
