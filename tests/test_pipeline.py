@@ -1,6 +1,8 @@
 """The pipeline on a tiny random-weight checkpoint: every mode, exact conditioning, determinism,
 checkpoint round trip, clear errors; and `tenku generate` end to end through the CLI."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -41,6 +43,12 @@ def test_checkpoint_round_trip(ckpt, tmp_path):
     assert config2 == config and inference2 == inference
     for a, b in zip(dit.state_dict().values(), dit2.state_dict().values(), strict=True):
         assert torch.equal(a, b)
+    umask = os.umask(0o022)
+    try:  # the directory takes the mode mkdir would give it, not the temporary directory's 0700
+        mode = save_checkpoint(tmp_path / "shared", config=config, vae=vae, dit=dit).stat().st_mode & 0o777
+    finally:
+        os.umask(umask)
+    assert mode == 0o755
     with pytest.raises(ValueError, match="unknown model 'nope'"):
         resolve_checkpoint("nope")
 
