@@ -71,17 +71,48 @@ def resolution_shift(num_tokens: int, cfg: FlowConfig) -> float:
     return math.exp(lo + frac * (hi - lo))
 
 
+def motion_weights(x0: torch.Tensor, strength: float) -> torch.Tensor:
+    """Per-position loss weights (B, 1, T, H, W), mean 1 per clip, larger where the clean latents
+    change between frames: (1 + strength * m) / (1 + strength), m the mean absolute change into and
+    out of a frame over channels, scaled to mean 1. The pixel-mean loss is ruled by static
+    backgrounds; this spends more of it on what moves. The causal first latent frame encodes one
+    frame where the others encode several, so its change to the next is no motion: it weighs 1.
+    """
+    if strength < 0:
+        raise ValueError(f"motion weight strength must be >= 0, got {strength}")
+    b, _, t, h, w = x0.shape
+    weights = torch.ones(b, 1, t, h, w, dtype=torch.float32, device=x0.device)
+    if strength == 0 or t < 3:
+        return weights
+    later = x0[:, :, 1:].float()  # (B, C, T-1, H, W)
+    change = (later[:, :, 1:] - later[:, :, :-1]).abs().mean(1, keepdim=True)  # (B, 1, T-2, H, W)
+    moved = torch.zeros_like(later[:, :1])  # (B, 1, T-1, H, W)
+    moved[:, :, 1:] += change
+    moved[:, :, :-1] += change
+    mean = moved.flatten(1).mean(1).view(b, 1, 1, 1, 1)
+    moved = torch.where(mean > 1e-8, moved / mean.clamp_min(1e-8), 1.0)  # a still clip weighs 1 throughout
+    weights[:, :, 1:] = (1 + strength * moved) / (1 + strength)
+    return weights
+
+
 def flow_loss(
-    pred: torch.Tensor, target: torch.Tensor, *, weight_mask: torch.Tensor | None = None
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    weight_mask: torch.Tensor | None = None,
+    weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean squared velocity error -> (scalar loss, per-sample loss (B,)).
 
     weight_mask (B, T), bool or float: per latent frame weight; 0/False excludes a frame (clean
     conditioning frames carry no learning signal). Per-sample loss averages over included elements.
+    weights: per-element weights broadcastable to pred (as `motion_weights` gives), mean about 1.
     """
     if pred.shape != target.shape:
         raise ValueError(f"pred {tuple(pred.shape)} and target {tuple(target.shape)} must match")
     err = (pred.float() - target.float()).pow(2)  # (B, C, T, H, W)
+    if weights is not None:
+        err = err * weights
     if weight_mask is None:
         per_sample = err.flatten(1).mean(1)  # (B,)
         return per_sample.mean(), per_sample

@@ -83,6 +83,9 @@ class TrainConfig:
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
     object_weight: float = 0.0  # VAE on world data: object pixels weigh 1 + this in reconstruction
+    motion_weight: float = (
+        0.0  # DiT: latent positions that change between frames weigh more (flow.motion_weights)
+    )
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
     freeze_encoder: bool = (
         False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
@@ -116,8 +119,11 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.stop is not None and not 1 <= self.stop <= self.steps:
             raise ValueError(f"stop must be in [1, steps={self.steps}], got {self.stop}")
-        if self.object_weight < 0:
-            raise ValueError(f"object_weight must be >= 0, got {self.object_weight}")
+        for name in ("object_weight", "motion_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.motion_weight and self.model != "dit":
+            raise ValueError("motion_weight applies to DiT runs only")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.model != "vae" and self.freeze_encoder:
@@ -639,6 +645,7 @@ class DiTTask:
         from tenku.flow import (
             flow_loss,
             interpolate,
+            motion_weights,
             resolution_shift,
             sample_timesteps,
             shift_timesteps,
@@ -657,7 +664,8 @@ class DiTTask:
         xt = interpolate(x0, eps, t)  # (B, C, T', H', W')
         fps = torch.full((b,), float(batch.fps), device=self.device)
         pred = model(xt, t, text, mask, fps=fps)
-        loss, per_sample = flow_loss(pred, velocity_target(x0, eps), weight_mask=~cond)
+        weights = motion_weights(x0, self.cfg.motion_weight) if self.cfg.motion_weight else None
+        loss, per_sample = flow_loss(pred, velocity_target(x0, eps), weight_mask=~cond, weights=weights)
         t_mean = t.max(dim=1).values.detach()  # (B,) the noise level of the generated frames
         metrics = {}
         for lo, hi in ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01)):

@@ -9,6 +9,7 @@ from tenku.config import FlowConfig
 from tenku.flow import (
     flow_loss,
     interpolate,
+    motion_weights,
     resolution_shift,
     sample_timesteps,
     shift_timesteps,
@@ -78,3 +79,28 @@ def test_flow_loss_mask_excludes_frames():
     torch.testing.assert_close(per_m[0], expected0)
     with pytest.raises(ValueError, match="weight_mask must have shape"):
         flow_loss(pred, target, weight_mask=mask[:, :2])
+
+
+def test_motion_weights_favour_what_moves():
+    x0 = torch.zeros(1, 4, 5, 6, 6)  # latent frame 0 (one video frame) and four later frames
+    x0[:, :, 0] = 3.0  # the causal first frame differs from the rest: that is no motion
+    for k in range(1, 5):  # a blob moving right by one cell a frame over a static background
+        x0[:, :, k, 2, k] = 1.0
+    w = motion_weights(x0, 4.0)
+    assert w.shape == (1, 1, 5, 6, 6)
+    assert torch.all(w[:, :, 0] == 1.0)
+    assert w[:, :, 1:].mean() == pytest.approx(1.0)
+    assert w[0, 0, 2, 2, 2] > 2.0 and w[0, 0, 2, 0, 0] == pytest.approx(0.2)  # the blob; the background
+    torch.testing.assert_close(motion_weights(x0, 0.0), torch.ones(1, 1, 5, 6, 6))
+    static = torch.randn(1, 4, 1, 6, 6).expand(1, 4, 5, 6, 6)  # nothing moves: a weight of 1 everywhere
+    torch.testing.assert_close(motion_weights(static, 4.0), torch.ones(1, 1, 5, 6, 6))
+    with pytest.raises(ValueError, match="strength must be >= 0"):
+        motion_weights(x0, -1.0)
+
+
+def test_flow_loss_weights_scale_errors():
+    pred, target = torch.zeros(1, 2, 3, 2, 2), torch.ones(1, 2, 3, 2, 2)
+    weights = torch.ones(1, 1, 3, 2, 2)
+    weights[:, :, 2] = 4.0  # one frame weighs four times the others
+    loss, _ = flow_loss(pred, target, weights=weights)
+    torch.testing.assert_close(loss, torch.tensor(2.0))

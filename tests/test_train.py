@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import signal
 import subprocess
@@ -187,6 +188,10 @@ def test_config_file_overrides_and_errors(tmp_path):
         tt.TrainConfig(model="dit", data="world")
     with pytest.raises(ValueError, match="precision"):
         tt.TrainConfig(model="vae", precision="fp16")
+    with pytest.raises(ValueError, match="motion_weight applies to DiT runs only"):
+        tt.TrainConfig(model="vae", motion_weight=2.0)
+    with pytest.raises(ValueError, match="motion_weight must be >= 0"):
+        tt.TrainConfig(model="dit", data="cache:x", motion_weight=-1.0)
 
 
 def test_vae_then_dit_then_export_cli(folder, tmp_path):
@@ -263,6 +268,27 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path):
     args = ["train", "dit", "--preset", "test", "--data", f"cache:{cache}", "--out", str(run), "--steps", "2"]
     assert main([*args, "--batch", "2", "--sample-every", "0", "--no-progress", "--threads", "1"]) == 0
     assert len(_losses(run)) == 2
+    moving = tmp_path / "dit-motion"  # the motion-weighted loss trains through the same path
+    args[args.index(str(run))] = str(moving)
+    assert (
+        main(
+            [
+                *args,
+                "--batch",
+                "2",
+                "--sample-every",
+                "0",
+                "--no-progress",
+                "--threads",
+                "1",
+                "--motion-weight",
+                "4",
+            ]
+        )
+        == 0
+    )
+    assert json.loads((moving / "config.json").read_text())["train"]["motion_weight"] == 4.0
+    assert all(math.isfinite(x) for x in _losses(moving))
 
 
 def test_precision_auto_resolves_by_hardware(monkeypatch):

@@ -59,6 +59,12 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="VAE on world data: object pixels weigh 1 + this in the reconstruction loss",
     )
+    p.add_argument(
+        "--motion-weight",
+        type=float,
+        default=None,
+        help="DiT: latent positions that change between frames weigh up to about 1 + this in the loss",
+    )
     p.add_argument("--dist", choices=("none", "ddp", "fsdp"), default=None, help="under torchrun")
     p.add_argument("--sp", type=int, default=None, help="sequence-parallel size (Ulysses)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -118,6 +124,7 @@ def config_from_args(args) -> object:
         "init": args.init,
         "freeze_encoder": args.freeze_encoder,
         "object_weight": args.object_weight,
+        "motion_weight": args.motion_weight,
         "dist": args.dist,
         "sp": args.sp,
     }
