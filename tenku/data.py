@@ -392,6 +392,19 @@ class VideoFolderDataset:
 CACHE_INDEX = "index.json"
 
 
+def cache_buckets(root: str | Path) -> list[Bucket]:
+    """The pixel buckets a finished latent cache holds, in the order its shards first show them."""
+    index_path = Path(root) / CACHE_INDEX
+    if not index_path.is_file():
+        raise FileNotFoundError(f"{root}: no {CACHE_INDEX}; write one with `tenku cache`")
+    index = json.loads(index_path.read_text())
+    spatial, temporal = index["vae"]["spatial_compression"], index["vae"]["temporal_compression"]
+    shapes = dict.fromkeys(tuple(s["shape"][1:]) for s in index["shards"])  # (T', H', W') per shard
+    return [
+        Bucket(frames=(t - 1) * temporal + 1, height=h * spatial, width=w * spatial) for t, h, w in shapes
+    ]
+
+
 class LatentCacheDataset:
     """Reads `tenku cache` output: index.json + shard-*.safetensors (+ empty.safetensors).
 

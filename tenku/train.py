@@ -988,7 +988,13 @@ def export(run_dir: str | Path, out: str | Path, *, vae: str | Path | None = Non
             raise FileNotFoundError(f"{run_dir}: no checkpoint yet (checkpoints/latest missing)")
         vae_mcfg, vae_model = load_vae(tcfg.vae, torch.device("cpu"))
         dit_weights = load_file(ckpt / "ema.safetensors")
-        videos = [b for b in tcfg.data_config.bucket_list() if b.frames > 1] or tcfg.data_config.bucket_list()
+        trained = tcfg.data_config.bucket_list()
+        cache = Path(tcfg.data.removeprefix("cache:"))
+        if tcfg.data.startswith("cache:") and (cache / "index.json").is_file():
+            from tenku.data import cache_buckets
+
+            trained = cache_buckets(cache)  # the cache's own clips, whatever buckets the run's config names
+        videos = [b for b in trained if b.frames > 1] or trained
         first = videos[0]
         inference = InferenceConfig(
             width=first.width,

@@ -264,6 +264,9 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path):
     index = json.loads((cache / "index.json").read_text())
     assert [len(s["captions"]) for s in index["shards"]] == [4, 2]
     assert index["shards"][0]["shape"] == [4, 2, 4, 4]
+    from tenku.data import Bucket, cache_buckets  # what an export of a run on this cache lists as its sizes
+
+    assert cache_buckets(cache) == [Bucket(frames=5, height=16, width=16)]
     run = tmp_path / "dit"
     args = ["train", "dit", "--preset", "test", "--data", f"cache:{cache}", "--out", str(run), "--steps", "2"]
     assert main([*args, "--batch", "2", "--sample-every", "0", "--no-progress", "--threads", "1"]) == 0
