@@ -83,9 +83,7 @@ class TrainConfig:
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
     object_weight: float = 0.0  # VAE on world data: object pixels weigh 1 + this in reconstruction
-    motion_weight: float = (
-        0.0  # DiT: latent positions that change between frames weigh more (flow.motion_weights)
-    )
+    motion_weight: float = 0.0  # DiT: what changes between latent frames weighs more (motion_weights)
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
     freeze_encoder: bool = (
         False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
@@ -989,10 +987,10 @@ def export(run_dir: str | Path, out: str | Path, *, vae: str | Path | None = Non
         vae_mcfg, vae_model = load_vae(tcfg.vae, torch.device("cpu"))
         dit_weights = load_file(ckpt / "ema.safetensors")
         trained = tcfg.data_config.bucket_list()
-        cache = Path(tcfg.data.removeprefix("cache:"))
-        if tcfg.data.startswith("cache:") and (cache / "index.json").is_file():
-            from tenku.data import cache_buckets
+        from tenku.data import CACHE_INDEX, cache_buckets
 
+        cache = Path(tcfg.data.removeprefix("cache:"))
+        if tcfg.data.startswith("cache:") and (cache / CACHE_INDEX).is_file():
             trained = cache_buckets(cache)  # the cache's own clips, whatever buckets the run's config names
         videos = [b for b in trained if b.frames > 1] or trained
         first = videos[0]
