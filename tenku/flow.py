@@ -126,3 +126,33 @@ def flow_loss(
     denom = (w.flatten(1).sum(1) * per_elem).clamp_min(1.0)  # (B,)
     per_sample = (err * w).flatten(1).sum(1) / denom  # (B,)
     return per_sample.mean(), per_sample
+
+
+def frame_diff_loss(
+    pred: torch.Tensor, target: torch.Tensor, *, weight_mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Mean squared error of the change between consecutive latent frames -> per-sample loss (B,).
+
+    (pred[t+1] - pred[t]) against (target[t+1] - target[t]): an error the same in every frame (a
+    background a shade off) costs little here, one that differs between frames (an object in the
+    wrong place, moving the wrong way, flickering) costs up to twice the plain loss. It is the part of
+    the velocity error that carries motion, which the plain loss dilutes over still backgrounds.
+    Pairs start at latent frame 1 (the causal first frame encodes one frame where the others encode
+    several), and only pairs whose frames are both generated count (weight_mask (B, T), True where
+    generated, as `flow_loss` takes it); a sample without such a pair contributes 0.
+    """
+    if pred.shape != target.shape:
+        raise ValueError(f"pred {tuple(pred.shape)} and target {tuple(target.shape)} must match")
+    b, c, t, h, w = pred.shape
+    if t < 3:
+        return pred.new_zeros(b, dtype=torch.float32)
+    err = pred.float()[:, :, 1:] - target.float()[:, :, 1:]  # (B, C, T-1, H, W)
+    change = (err[:, :, 1:] - err[:, :, :-1]).pow(2)  # (B, C, T-2, H, W)
+    if weight_mask is None:
+        return change.flatten(1).mean(1)
+    if weight_mask.shape != (b, t):
+        raise ValueError(f"weight_mask must have shape (B, T) = ({b}, {t}), got {tuple(weight_mask.shape)}")
+    gen = weight_mask[:, 1:].to(torch.float32)  # (B, T-1)
+    pairs = (gen[:, 1:] * gen[:, :-1])[:, None, :, None, None]  # (B, 1, T-2, 1, 1)
+    denom = (pairs.flatten(1).sum(1) * c * h * w).clamp_min(1.0)  # (B,)
+    return (change * pairs).flatten(1).sum(1) / denom

@@ -84,6 +84,7 @@ class TrainConfig:
     kl_weight: float = 1e-6  # VAE: weight of the KL term
     object_weight: float = 0.0  # VAE on world data: object pixels weigh 1 + this in reconstruction
     motion_weight: float = 0.0  # DiT: what changes between latent frames weighs more (motion_weights)
+    diff_weight: float = 0.0  # DiT: weight of the frame-to-frame change loss (frame_diff_loss)
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
     freeze_encoder: bool = (
         False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
@@ -117,11 +118,12 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.stop is not None and not 1 <= self.stop <= self.steps:
             raise ValueError(f"stop must be in [1, steps={self.steps}], got {self.stop}")
-        for name in ("object_weight", "motion_weight"):
+        for name in ("object_weight", "motion_weight", "diff_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.motion_weight and self.model != "dit":
-            raise ValueError("motion_weight applies to DiT runs only")
+        for name in ("motion_weight", "diff_weight"):
+            if getattr(self, name) and self.model != "dit":
+                raise ValueError(f"{name} applies to DiT runs only")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.model != "vae" and self.freeze_encoder:
@@ -642,6 +644,7 @@ class DiTTask:
         from tenku.data import sample_cond_mask
         from tenku.flow import (
             flow_loss,
+            frame_diff_loss,
             interpolate,
             motion_weights,
             resolution_shift,
@@ -663,13 +666,19 @@ class DiTTask:
         fps = torch.full((b,), float(batch.fps), device=self.device)
         pred = model(xt, t, text, mask, fps=fps)
         weights = motion_weights(x0, self.cfg.motion_weight) if self.cfg.motion_weight else None
-        loss, per_sample = flow_loss(pred, velocity_target(x0, eps), weight_mask=~cond, weights=weights)
+        target = velocity_target(x0, eps)
+        loss, per_sample = flow_loss(pred, target, weight_mask=~cond, weights=weights)
         t_mean = t.max(dim=1).values.detach()  # (B,) the noise level of the generated frames
         metrics = {}
         for lo, hi in ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01)):
             sel = (t_mean >= lo) & (t_mean < hi)
             if bool(sel.any()):
                 metrics[f"loss_t{lo:.2f}"] = float(per_sample.detach()[sel].mean())
+        if self.cfg.diff_weight:  # the velocity loss's figures above stay comparable with runs without it
+            diff = frame_diff_loss(pred, target, weight_mask=~cond)  # (B,)
+            metrics["loss_flow"] = float(loss.detach())
+            metrics["loss_diff"] = float(diff.detach().mean())
+            loss = loss + self.cfg.diff_weight * diff.mean()
         return loss, metrics, n_tokens
 
     def eval_model(self, weights: dict[str, torch.Tensor]) -> nn.Module:

@@ -8,6 +8,7 @@ import torch
 from tenku.config import FlowConfig
 from tenku.flow import (
     flow_loss,
+    frame_diff_loss,
     interpolate,
     motion_weights,
     resolution_shift,
@@ -104,3 +105,27 @@ def test_flow_loss_weights_scale_errors():
     weights[:, :, 2] = 4.0  # one frame weighs four times the others
     loss, _ = flow_loss(pred, target, weights=weights)
     torch.testing.assert_close(loss, torch.tensor(2.0))
+
+
+def test_frame_diff_loss_reads_change_between_frames():
+    target = torch.zeros(2, 3, 5, 4, 4)
+    steady = target + 0.5  # the same error in every frame: no change is wrong
+    torch.testing.assert_close(frame_diff_loss(steady, target), torch.zeros(2))
+    flicker = target.clone()
+    flicker[:, :, 2] = 1.0  # one later frame off: it breaks its changes into and out of it
+    torch.testing.assert_close(frame_diff_loss(flicker, target), torch.full((2,), 2 / 3))
+    first = target.clone()
+    first[:, :, 0] = 1.0  # the causal first frame's change to the next is not scored
+    torch.testing.assert_close(frame_diff_loss(first, target), torch.zeros(2))
+    given = torch.tensor([[True] * 5, [False, False, True, True, True]])  # sample 1: frames 0-1 given
+    # sample 1 keeps only pairs (2, 3) and (3, 4); frame 2's error breaks one of them
+    torch.testing.assert_close(
+        frame_diff_loss(flicker, target, weight_mask=given), torch.tensor([2 / 3, 0.5])
+    )
+    none = torch.tensor([[True] * 5, [False, False, False, False, True]])  # no generated pair: 0
+    assert frame_diff_loss(flicker, target, weight_mask=none)[1] == 0.0
+    assert torch.all(frame_diff_loss(flicker[:, :, :2], target[:, :, :2]) == 0.0)
+    with pytest.raises(ValueError, match="weight_mask must have shape"):
+        frame_diff_loss(flicker, target, weight_mask=given[:, :2])
+    with pytest.raises(ValueError, match="must match"):
+        frame_diff_loss(flicker[:, :, :3], target)

@@ -192,6 +192,8 @@ def test_config_file_overrides_and_errors(tmp_path):
         tt.TrainConfig(model="vae", motion_weight=2.0)
     with pytest.raises(ValueError, match="motion_weight must be >= 0"):
         tt.TrainConfig(model="dit", data="cache:x", motion_weight=-1.0)
+    with pytest.raises(ValueError, match="diff_weight applies to DiT runs only"):
+        tt.TrainConfig(model="vae", diff_weight=1.0)
 
 
 def test_vae_then_dit_then_export_cli(folder, tmp_path):
@@ -286,11 +288,16 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path):
                 "1",
                 "--motion-weight",
                 "4",
+                "--diff-weight",
+                "1",
             ]
         )
         == 0
     )
-    assert json.loads((moving / "config.json").read_text())["train"]["motion_weight"] == 4.0
+    train_cfg = json.loads((moving / "config.json").read_text())["train"]
+    assert (train_cfg["motion_weight"], train_cfg["diff_weight"]) == (4.0, 1.0)
+    logged = [json.loads(line) for line in (moving / "metrics.jsonl").read_text().splitlines()]
+    assert all(line["loss_diff"] >= 0 and line["loss_flow"] > 0 for line in logged)
     assert all(math.isfinite(x) for x in _losses(moving))
 
 

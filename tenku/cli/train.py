@@ -65,6 +65,12 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="DiT: latent positions that change between frames weigh up to about 1 + this in the loss",
     )
+    p.add_argument(
+        "--diff-weight",
+        type=float,
+        default=None,
+        help="DiT: weight of a loss on the change between consecutive latent frames (0 disables)",
+    )
     p.add_argument("--dist", choices=("none", "ddp", "fsdp"), default=None, help="under torchrun")
     p.add_argument("--sp", type=int, default=None, help="sequence-parallel size (Ulysses)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -125,6 +131,7 @@ def config_from_args(args) -> object:
         "freeze_encoder": args.freeze_encoder,
         "object_weight": args.object_weight,
         "motion_weight": args.motion_weight,
+        "diff_weight": args.diff_weight,
         "dist": args.dist,
         "sp": args.sp,
     }
