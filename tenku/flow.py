@@ -134,7 +134,7 @@ def frame_diff_loss(
     """Mean squared error of the change between consecutive latent frames -> per-sample loss (B,).
 
     (pred[t+1] - pred[t]) against (target[t+1] - target[t]): an error the same in every frame (a
-    background a shade off) costs little here, one that differs between frames (an object in the
+    background a shade off) costs nothing here, one that differs between frames (an object in the
     wrong place, moving the wrong way, flickering) costs up to twice the plain loss. It is the part of
     the velocity error that carries motion, which the plain loss dilutes over still backgrounds.
     Pairs start at latent frame 1 (the causal first frame encodes one frame where the others encode
