@@ -456,6 +456,26 @@ def test_model_generator_takes_sampler_settings(capsys):
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
 
 
+def test_model_generator_takes_schedule_settings(capsys):
+    """--shift and --solver replace the checkpoint's schedule for the run (None keeps its own)."""
+    from tenku.bench.generators import PipelineGenerator
+    from tenku.cli import main
+    from tenku.pipeline import GenerationRequest
+
+    own = PipelineGenerator("tenku-tiny").load().config.sample
+    gen = PipelineGenerator("tenku-tiny", shift=3.0, solver="heun").load()
+    assert (gen.config.sample.shift, gen.config.sample.solver) == (3.0, "heun")
+    assert own.solver == "euler" and own.shift != 3.0
+    assert (
+        gen.config.sample.steps == own.steps
+        and gen.resolve(GenerationRequest(prompt="a red ball")).shift == 3.0
+    )
+    assert main(["bench", "world", "--n", "1", "--shift", "2"]) == 2
+    assert "ground-truth has none" in capsys.readouterr().err
+    assert main(["bench", "world", "--n", "1", "--generator", "tenku-tiny", "--shift", "0"]) == 2
+    assert "--shift must be greater than 0, got 0.0" in capsys.readouterr().err
+
+
 def _frame_detections(item, t: int, style: str):
     """segment.detections of frame t of an item, read with the shipped classifiers in `style`."""
     from tenku.bench.classify import classifiers

@@ -5,11 +5,11 @@ uint8 frames (T, H, W, 3), T = `frame_count(seconds, fps)`. With `cond_frames` (
 it returns the whole clip, the k given frames first (conditioned continuation).
 
 - `GroundTruth(items)`: the world's own render of each item (looked up by prompt and seed).
-- `PipelineGenerator(name_or_path, steps=, guidance=)`: a tenku checkpoint through
-  `tenku.pipeline.Generator`, loaded on first use, with its own sampler settings unless given;
-  `extend` carries the conditioning frames.
-- `load_generator(name, items, steps=, guidance=)`: "ground-truth" or anything else as a
-  checkpoint name or path.
+- `PipelineGenerator(name_or_path, steps=, guidance=, shift=, solver=)`: a tenku checkpoint
+  through `tenku.pipeline.Generator`, loaded on first use, with its own sampler settings unless
+  given; `extend` carries the conditioning frames.
+- `load_generator(name, items, **sampler)`: "ground-truth" or anything else as a checkpoint name
+  or path.
 
 A `Transform` maps (frames, fps) -> frames; the ceiling row passes ground truth through one:
 `h264[:CRF]` (encode to MP4 and decode back) or `vae:PATH` (a checkpoint's VAE, or a VAE
@@ -18,6 +18,7 @@ safetensors file beside its config.json, encode then decode). `load_transform(te
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tempfile
 from collections.abc import Sequence
@@ -74,16 +75,30 @@ class GroundTruth:
 class PipelineGenerator:
     """A tenku checkpoint (name or path), loaded on the first call."""
 
-    def __init__(self, name_or_path: str, *, steps: int | None = None, guidance: float | None = None):
+    def __init__(
+        self,
+        name_or_path: str,
+        *,
+        steps: int | None = None,
+        guidance: float | None = None,
+        shift: float | None = None,
+        solver: str | None = None,
+    ):
         self.name = str(name_or_path)
         self.sampler = {"steps": steps, "guidance": guidance}  # None: the checkpoint's own
+        # The schedule's shift and the solver live in the checkpoint's config, not in a request.
+        self.schedule = {k: v for k, v in (("shift", shift), ("solver", solver)) if v is not None}
         self._gen = None
 
     def load(self):
         if self._gen is None:
             from tenku.pipeline import Generator
 
-            self._gen = Generator.load(self.name)
+            gen = Generator.load(self.name)
+            if self.schedule:
+                sample = dataclasses.replace(gen.config.sample, **self.schedule)
+                gen.config = dataclasses.replace(gen.config, sample=sample)
+            self._gen = gen
         return self._gen
 
     def defaults(self) -> tuple[int, int, float, float]:
@@ -134,11 +149,17 @@ def _fit_length(frames: np.ndarray, total: int) -> np.ndarray:
 
 
 def load_generator(
-    name: str, items: Sequence[Item], *, steps: int | None = None, guidance: float | None = None
+    name: str,
+    items: Sequence[Item],
+    *,
+    steps: int | None = None,
+    guidance: float | None = None,
+    shift: float | None = None,
+    solver: str | None = None,
 ) -> VideoGenerator:
     if name == GROUND_TRUTH:
         return GroundTruth(items)
-    return PipelineGenerator(name, steps=steps, guidance=guidance)
+    return PipelineGenerator(name, steps=steps, guidance=guidance, shift=shift, solver=solver)
 
 
 class H264:

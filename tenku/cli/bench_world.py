@@ -48,6 +48,14 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--guidance", type=float, help="model generators: guidance scale (default: the checkpoint's)"
     )
+    p.add_argument(
+        "--shift",
+        type=float,
+        help="model generators: the schedule's timestep shift, > 0 (default: the checkpoint's)",
+    )
+    p.add_argument(
+        "--solver", choices=("euler", "heun"), help="model generators: ODE solver (default: the checkpoint's)"
+    )
     p.add_argument("--show-failures", action="store_true", help="list, per check, the items each row fails")
     p.add_argument(
         "--drift", action="store_true", help="long clips scored per window: per-window scores and drift"
@@ -140,11 +148,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--steps must be at least 1, got {args.steps}")
     if args.guidance is not None and args.guidance < 0:
         raise ValueError(f"--guidance must be at least 0, got {args.guidance}")
+    if args.shift is not None and args.shift <= 0:
+        raise ValueError(f"--shift must be greater than 0, got {args.shift}")
+    sampler = dict(steps=args.steps, guidance=args.guidance, shift=args.shift, solver=args.solver)
     generator = None
     if args.generator != GROUND_TRUTH:
-        generator = load_generator(args.generator, [], steps=args.steps, guidance=args.guidance)
-    elif args.steps is not None or args.guidance is not None:
-        raise ValueError("--steps and --guidance set a model's sampler; ground-truth has none")
+        generator = load_generator(args.generator, [], **sampler)
+    elif any(v is not None for v in sampler.values()):
+        raise ValueError(
+            "--steps, --guidance, --shift and --solver set a model's sampler; ground-truth has none"
+        )
     width, height, fps, seconds = _sizes(args, generator)
     items = make_items(
         args.split, args.n, seed=args.seed, width=width, height=height, fps=fps, seconds=seconds
@@ -183,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
             "transform": args.transform,
             "steps": args.steps,
             "guidance": args.guidance,
+            "shift": args.shift,
+            "solver": args.solver,
             "seed": args.seed,
             "width": width,
             "height": height,
