@@ -83,6 +83,7 @@ class TrainConfig:
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
     object_weight: float = 0.0  # VAE on world data: object pixels weigh 1 + this in reconstruction
+    edge_weight: float = 0.0  # VAE: weight of the error on spatial pixel differences (vae.edge_loss)
     motion_weight: float = 0.0  # DiT: what changes between latent frames weighs more (motion_weights)
     diff_weight: float = 0.0  # DiT: weight of the frame-to-frame change loss (frame_diff_loss)
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
@@ -118,7 +119,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.stop is not None and not 1 <= self.stop <= self.steps:
             raise ValueError(f"stop must be in [1, steps={self.steps}], got {self.stop}")
-        for name in ("object_weight", "motion_weight", "diff_weight"):
+        for name in ("object_weight", "edge_weight", "motion_weight", "diff_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("motion_weight", "diff_weight"):
@@ -126,6 +127,8 @@ class TrainConfig:
                 raise ValueError(f"{name} applies to DiT runs only")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.edge_weight and self.model != "vae":
+            raise ValueError("edge_weight applies to VAE runs only")
         if self.model != "vae" and self.freeze_encoder:
             raise ValueError("freeze_encoder applies to VAE runs only")
         if self.freeze_encoder and self.init is None:
@@ -564,7 +567,15 @@ class VAETask:
         weight = None
         if self.cfg.object_weight and batch.foreground is not None:
             weight = 1 + self.cfg.object_weight * batch.foreground.to(self.device).float()
-        loss, metrics = vae_loss(recon, x, mean, logvar, kl_weight=self.cfg.kl_weight, pixel_weight=weight)
+        loss, metrics = vae_loss(
+            recon,
+            x,
+            mean,
+            logvar,
+            kl_weight=self.cfg.kl_weight,
+            pixel_weight=weight,
+            edge_weight=self.cfg.edge_weight,
+        )
         return loss, {k: v for k, v in metrics.items() if k != "loss"}, self.tokens(x.shape)
 
     def eval_model(self, weights: dict[str, torch.Tensor]) -> nn.Module:

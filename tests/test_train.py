@@ -194,6 +194,18 @@ def test_config_file_overrides_and_errors(tmp_path):
         tt.TrainConfig(model="dit", data="cache:x", motion_weight=-1.0)
     with pytest.raises(ValueError, match="diff_weight applies to DiT runs only"):
         tt.TrainConfig(model="vae", diff_weight=1.0)
+    with pytest.raises(ValueError, match="edge_weight applies to VAE runs only"):
+        tt.TrainConfig(model="dit", data="cache:x", edge_weight=1.0)
+    with pytest.raises(ValueError, match="edge_weight must be >= 0"):
+        tt.TrainConfig(model="vae", edge_weight=-1.0)
+
+
+def test_vae_edge_weight_trains_and_logs(folder, tmp_path):
+    run = tmp_path / "vae-edge"
+    assert main([*_vae_args(folder, run, 2), "--edge-weight", "1"]) == 0
+    assert json.loads((run / "config.json").read_text())["train"]["edge_weight"] == 1.0
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert len(logged) == 2 and all(line["edge"] > 0 and np.isfinite(line["loss"]) for line in logged)
 
 
 def test_vae_then_dit_then_export_cli(folder, tmp_path):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from tenku.config import PRESETS, VAEConfig
-from tenku.vae import VideoVAE, blend_tiles, vae_loss
+from tenku.vae import VideoVAE, blend_tiles, edge_loss, vae_loss
 
 
 @pytest.fixture
@@ -114,6 +114,29 @@ def test_pixel_weight_reweights_reconstruction_only():
     w[..., 0, 0] = 16.0  # the wrong pixel weighs 16, the other 15 pixels 1 each
     focused, m2 = vae_loss(recon, x, *stats, kl_weight=0.0, pixel_weight=w)
     assert focused.item() == pytest.approx(2 * 16 / 31) and m2["mse"] == m["mse"]
+
+
+def test_edge_loss_costs_blur_not_offset():
+    x = torch.zeros(1, 3, 2, 6, 6)
+    x[..., 3:] = 1.0  # a vertical step edge
+    assert edge_loss(x + 0.3, x).item() == pytest.approx(0.0, abs=1e-6)  # a uniform error moves no difference
+    blurred = x.clone()
+    blurred[..., 2:4] = 0.5  # the step spread over two columns
+    sharp_shift = torch.zeros_like(x)
+    sharp_shift[..., 4:] = 1.0  # the same edge one column off: as far from x in pixels
+    assert (blurred - x).abs().mean() == (sharp_shift - x).abs().mean()
+    assert edge_loss(blurred, x).item() > 0 and edge_loss(sharp_shift, x).item() > 0
+    w = torch.ones_like(x)
+    assert edge_loss(blurred, x, w * 5).item() == pytest.approx(edge_loss(blurred, x).item())
+    w[..., :2] = 0.0
+    w[..., 4:] = 0.0  # only the pairs touching columns 2-3 count; all of them are wrong
+    assert edge_loss(blurred, x, w).item() > edge_loss(blurred, x).item()
+    stats = (torch.zeros(2), torch.zeros(2))
+    base, _ = vae_loss(blurred, x, *stats, kl_weight=0.0)
+    total, m = vae_loss(blurred, x, *stats, kl_weight=0.0, edge_weight=2.0)
+    assert total.item() == pytest.approx(base.item() + 2 * m["edge"]) and m["edge"] > 0
+    with pytest.raises(ValueError, match="B, C, T, H, W"):
+        edge_loss(x[0], x[0])
 
 
 def test_scaling_round_trip(test_preset):

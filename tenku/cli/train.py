@@ -60,6 +60,12 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         help="VAE on world data: object pixels weigh 1 + this in the reconstruction loss",
     )
     p.add_argument(
+        "--edge-weight",
+        type=float,
+        default=None,
+        help="VAE: weight of a loss on the error of neighbouring pixels' differences (0 disables)",
+    )
+    p.add_argument(
         "--motion-weight",
         type=float,
         default=None,
@@ -130,6 +136,7 @@ def config_from_args(args) -> object:
         "init": args.init,
         "freeze_encoder": args.freeze_encoder,
         "object_weight": args.object_weight,
+        "edge_weight": args.edge_weight,
         "motion_weight": args.motion_weight,
         "diff_weight": args.diff_weight,
         "dist": args.dist,
