@@ -438,9 +438,9 @@ def edge_loss(recon: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None 
     """Mean L1 error of the horizontal and vertical pixel differences of (B, C, T, H, W) videos.
 
     A plain pixel loss lets a decoder that is unsure where an edge lies blur it (the mean of the
-    places it could be); an error on the differences costs that blur directly, so corners and thin
-    points (a star's, a triangle's) are kept. `weight` (the shape of x) weighs each difference by
-    the larger weight of its two pixels."""
+    places it could be); an error on the differences costs that blur directly. (On world clips it
+    did not keep small shapes any better: README, "What limits it".) `weight` (the shape of x)
+    weighs each difference by the larger weight of its two pixels."""
     if recon.shape != x.shape:
         raise ValueError(f"recon {tuple(recon.shape)} and x {tuple(x.shape)} must match")
     if recon.ndim != 5:

@@ -129,7 +129,7 @@ def test_edge_loss_costs_blur_not_offset():
     w = torch.ones_like(x)
     assert edge_loss(blurred, x, w * 5).item() == pytest.approx(edge_loss(blurred, x).item())
     w[..., :2] = 0.0
-    w[..., 4:] = 0.0  # only the pairs touching columns 2-3 count; all of them are wrong
+    w[..., 4:] = 0.0  # only the pairs touching columns 2-3 count: those around the blur
     assert edge_loss(blurred, x, w).item() > edge_loss(blurred, x).item()
     stats = (torch.zeros(2), torch.zeros(2))
     base, _ = vae_loss(blurred, x, *stats, kl_weight=0.0)
