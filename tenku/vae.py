@@ -428,7 +428,7 @@ def vae_loss(
     psnr = 10 * torch.log10(4.0 / mse.detach().clamp_min(1e-10))  # signal range 2 -> peak^2 = 4
     metrics = {"l1": l1.item(), "mse": mse.item(), "kl": kl.item(), "psnr": psnr.item()}
     if edge_weight > 0:
-        edge = edge_loss(recon, x, w)
+        edge = _edge_error(diff, w)
         loss = loss + edge_weight * edge
         metrics["edge"] = edge.item()
     return loss, {"loss": loss.item(), **metrics}
@@ -445,7 +445,11 @@ def edge_loss(recon: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None 
         raise ValueError(f"recon {tuple(recon.shape)} and x {tuple(x.shape)} must match")
     if recon.ndim != 5:
         raise ValueError(f"edge_loss takes (B, C, T, H, W) videos, got {tuple(recon.shape)}")
-    diff = recon.float() - x.float()
+    return _edge_error(recon.float() - x.float(), weight)
+
+
+def _edge_error(diff: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    """edge_loss on the error recon - x already taken (vae_loss has it)."""
     total, norm = diff.new_zeros(()), diff.new_zeros(())
     for dim in (-1, -2):
         n = diff.shape[dim]
