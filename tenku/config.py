@@ -13,6 +13,7 @@ MiniLM-L6 at 22.7 M, is frozen and not counted). `tests/test_dit.py` checks them
 | tiny-c16     | 7.06 M     | 4.53 M     | 16 x 5 x 8 x 8         | 320              |
 | tiny-c16-d2  | 7.06 M     | 5.70 M     | 16 x 5 x 8 x 8         | 320              |
 | tiny-c16-l12 | 10.3 M     | 5.70 M     | 16 x 5 x 8 x 8         | 320              |
+| tiny-c16-s4  | 7.08 M     | 5.70 M     | 16 x 5 x 16 x 16       | 320              |
 | small        | 95.1 M     | 27.0 M     | 16 x 5 x 8 x 8         | 80               |
 | base         | 471 M      | 107 M      | 16 x 5 x 8 x 8         | 80               |
 | large        | 1.32 B     | 107 M      | 16 x 5 x 8 x 8         | 80               |
@@ -36,7 +37,9 @@ class VAEConfig:
     latent_channels: int = 8  # channels of the latent, 4..48
     spatial_compression: int = 8  # pixels per latent cell along H and W: 4, 8 or 16
     temporal_compression: int = 4  # frames per latent frame after the first (T = 1 + 4k -> 1 + k)
-    channels: tuple[int, ...] = (32, 64, 128)  # widths per resolution level; one 2x down/up between levels
+    channels: tuple[int, ...] = (32, 64, 128)  # widths per resolution level; one down/up between levels
+    space_to_depth: int | None = None  # pixels per side folded into channels first; None: all the
+    # spatial compression the level transitions do not (each halves H and W until it is reached)
     blocks: int = 1  # residual blocks per level
     decoder_blocks: int | None = None  # residual blocks per decoder level; None: `blocks`
     scaling_factor: float = 1.0  # z = (mean - shift_factor) * scaling_factor, measured after VAE training
@@ -56,11 +59,19 @@ class VAEConfig:
                 f"blocks and decoder_blocks must be >= 1, got {self.blocks}, {self.decoder_blocks}"
             )
         downs = len(self.channels) - 1
-        if self.spatial_compression < 2**downs:
+        if self.space_to_depth is None and self.spatial_compression < 2**downs:
             raise ValueError(
                 f"{len(self.channels)} levels downsample {2**downs}x, more than spatial_compression "
-                f"{self.spatial_compression}; use at most {int(math.log2(self.spatial_compression)) + 1} levels"
+                f"{self.spatial_compression}; use at most {int(math.log2(self.spatial_compression)) + 1} "
+                "levels, or set space_to_depth so that fewer transitions halve H and W"
             )
+        if self.space_to_depth is not None:
+            s = self.space_to_depth
+            if not _is_pow2(s) or s > self.spatial_compression or self.spatial_compression // s > 2**downs:
+                raise ValueError(
+                    f"space_to_depth must be a power of 2 from spatial_compression / {2**downs} to "
+                    f"spatial_compression ({self.spatial_compression}), got {s}"
+                )
         if int(math.log2(self.temporal_compression)) > downs:
             raise ValueError(
                 f"temporal_compression {self.temporal_compression} needs at least "
@@ -83,7 +94,15 @@ class VAEConfig:
     @property
     def patch_size(self) -> int:
         """Space-to-depth factor applied to pixels before the first convolution."""
+        if self.space_to_depth is not None:
+            return self.space_to_depth
         return self.spatial_compression // 2 ** (len(self.channels) - 1)
+
+    @property
+    def spatial_downsamples(self) -> tuple[bool, ...]:
+        """Per level transition (encoder order): whether it halves H and W. The first ones do."""
+        n = int(math.log2(self.spatial_compression // self.patch_size))
+        return tuple(i < n for i in range(len(self.channels) - 1))
 
     @property
     def temporal_downsamples(self) -> tuple[bool, ...]:
@@ -245,6 +264,21 @@ PRESETS: dict[str, ModelConfig] = {
         "tiny-s4",
         VAEConfig(latent_channels=8, spatial_compression=4, channels=(32, 64, 128)),
         DiTConfig(in_channels=8, patch_size=(1, 2, 2), width=192, depth=8, heads=3),
+    ),
+    # tiny-c16-d2 with a 16x16 latent grid at 64x64 (4x spatial: the second level transition halves
+    # time alone), under the DiT at patch 2: the same 320 tokens, 4x the latent numbers for the shapes
+    # of objects a few pixels across. Its VAE starts from a trained tiny-c16-d2 (`--init`: the same
+    # tensors, that transition's convs at stride 1); the wide levels run at 16x16, not 8x8.
+    "tiny-c16-s4": _preset(
+        "tiny-c16-s4",
+        VAEConfig(
+            latent_channels=16,
+            spatial_compression=4,
+            space_to_depth=2,
+            channels=(32, 64, 128),
+            decoder_blocks=2,
+        ),
+        DiTConfig(in_channels=16, patch_size=(1, 2, 2), width=192, depth=8, heads=3),
     ),
     "small": _preset(
         "small",

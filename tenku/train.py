@@ -482,6 +482,23 @@ def widen(
     return out
 
 
+def respaced(old: VAEConfig, new: VAEConfig) -> VAEConfig:
+    """`old` with `new`'s spatial compression where the two differ only in which level transitions
+    halve H and W (the same space-to-depth, so the same tensors): a trained VAE's weights start a
+    VAE with a finer or coarser latent grid, each transition's conv kept at stride 1 or 2."""
+    if new.spatial_compression == old.spatial_compression:
+        return old
+    if new.patch_size != old.patch_size or new.channels != old.channels:
+        raise ValueError(
+            f"cannot respace a VAE of {old.spatial_compression}x (space-to-depth {old.patch_size}, "
+            f"channels {old.channels}) to {new.spatial_compression}x (space-to-depth "
+            f"{new.patch_size}, channels {new.channels}): both must match"
+        )
+    return dataclasses.replace(
+        old, spatial_compression=new.spatial_compression, space_to_depth=new.space_to_depth
+    )
+
+
 def deepen_decoder(
     weights: dict[str, torch.Tensor], old: VAEConfig, new: VAEConfig, fresh: dict[str, torch.Tensor]
 ) -> dict[str, torch.Tensor]:
@@ -537,7 +554,9 @@ class VAETask:
                 self.mcfg = mcfg = dataclasses.replace(mcfg, vae=vae_cfg)
             else:
                 depth = mcfg.vae.decoder_depth
-                vae_cfg = init_mcfg.vae
+                vae_cfg = respaced(init_mcfg.vae, mcfg.vae)
+                if cfg.freeze_encoder and vae_cfg != init_mcfg.vae:
+                    raise ValueError("freeze_encoder keeps the latent space; respacing it needs the encoder")
                 if depth > vae_cfg.decoder_depth:  # grown to the preset's decoder depth; all else kept
                     vae_cfg = dataclasses.replace(vae_cfg, decoder_blocks=depth)
                     weights = deepen_decoder(weights, init_mcfg.vae, vae_cfg, VideoVAE(vae_cfg).state_dict())

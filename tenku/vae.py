@@ -109,27 +109,34 @@ class ResBlock(nn.Module):
 
 
 class Downsample(nn.Module):
-    """Halve H and W (stride-2 conv per frame); optionally halve time causally (frame 0 stays alone)."""
+    """Halve H and W (stride-2 conv per frame) or keep them (the same conv at stride 1); optionally
+    halve time causally (frame 0 stays alone)."""
 
-    def __init__(self, channels: int, temporal: bool):
+    def __init__(self, channels: int, temporal: bool, spatial: bool = True):
         super().__init__()
-        self.spatial = Conv3d(channels, channels, (1, 3, 3), stride=(1, 2, 2))
+        self.halves = spatial
+        stride, pad = ((1, 2, 2), 0) if spatial else ((1, 1, 1), 1)
+        self.spatial = Conv3d(channels, channels, (1, 3, 3), stride=stride, padding=(0, pad, pad))
         self.temporal = CausalConv3d(channels, channels, (3, 1, 1), time_stride=2) if temporal else None
 
     def forward(self, x: torch.Tensor, cache: CausalCache | None) -> torch.Tensor:
-        x = self.spatial(F.pad(x, (0, 1, 0, 1)))  # (B, C, T, H/2, W/2)
+        if self.halves:
+            x = F.pad(x, (0, 1, 0, 1))
+        x = self.spatial(x)  # (B, C, T, H/2, W/2), or (B, C, T, H, W) where it keeps them
         if self.temporal is not None:
-            x = self.temporal(x, cache)  # (B, C, 1 + (T-1)/2, H/2, W/2)
+            x = self.temporal(x, cache)  # (B, C, 1 + (T-1)/2, H', W')
         return x
 
 
 class Upsample(nn.Module):
-    """Optionally double time causally (frame 0 -> 1 frame, others -> 2), then double H and W."""
+    """Optionally double time causally (frame 0 -> 1 frame, others -> 2), then double H and W
+    (nearest, then a conv per frame) or keep them (the conv alone)."""
 
-    def __init__(self, channels: int, temporal: bool):
+    def __init__(self, channels: int, temporal: bool, spatial: bool = True):
         super().__init__()
         self.temporal = CausalConv3d(channels, 2 * channels, (3, 1, 1)) if temporal else None
         self.spatial = Conv3d(channels, channels, (1, 3, 3), padding=(0, 1, 1))
+        self.doubles = spatial
 
     def forward(self, x: torch.Tensor, cache: CausalCache | None) -> torch.Tensor:
         if self.temporal is not None:
@@ -138,7 +145,8 @@ class Upsample(nn.Module):
             x = rearrange(x, "b (r c) t h w -> b c (t r) h w", r=2)  # (B, C, 2T, H, W)
             if first:
                 x = x[:, :, 1:]  # (B, C, 2T - 1, H, W): the first frame stays one frame
-        x = F.interpolate(x, scale_factor=(1, 2, 2), mode="nearest")  # (B, C, T, 2H, 2W)
+        if self.doubles:
+            x = F.interpolate(x, scale_factor=(1, 2, 2), mode="nearest")  # (B, C, T, 2H, 2W)
         return self.spatial(x)
 
 
@@ -153,7 +161,7 @@ class Encoder(nn.Module):
                 layers.append(ResBlock(prev, c))
                 prev = c
             if i < len(ch) - 1:
-                layers.append(Downsample(c, cfg.temporal_downsamples[i]))
+                layers.append(Downsample(c, cfg.temporal_downsamples[i], cfg.spatial_downsamples[i]))
         layers.append(ResBlock(prev, prev))
         self.layers = nn.ModuleList(layers)
         self.norm = ChannelNorm(prev)
@@ -195,7 +203,8 @@ class Decoder(nn.Module):
                 layers.append(ResBlock(prev, ch[slot[1]]))
                 prev = ch[slot[1]]
             else:
-                layers.append(Upsample(prev, cfg.temporal_downsamples[slot[1] - 1]))
+                i = slot[1] - 1
+                layers.append(Upsample(prev, cfg.temporal_downsamples[i], cfg.spatial_downsamples[i]))
         self.layers = nn.ModuleList(layers)
         self.norm = ChannelNorm(prev)
         self.conv_out = CausalConv3d(prev, cfg.in_channels * p * p)

@@ -491,6 +491,38 @@ def test_a_deeper_decoder_grows_on_a_frozen_encoder_and_exports_into_a_checkpoin
     assert main(["train", "export", str(ckpt), "--vae", str(other), "--out", str(tmp_path / "bad")]) == 2
 
 
+def test_a_trained_vae_starts_one_with_a_finer_latent_grid(folder, tmp_path, monkeypatch):
+    """`--init` of a preset that differs only in which transitions halve H and W (`respaced`): the
+    same tensors, the whole VAE fine-tuned; the latent space changes, so the encoder cannot stay
+    frozen, and a different space-to-depth is refused."""
+    from tenku.config import PRESETS, VAEConfig
+
+    test = PRESETS["test"]
+    coarse_vae = VAEConfig(latent_channels=4, spatial_compression=8, channels=(8, 8, 16))
+    fine_vae = dataclasses.replace(coarse_vae, spatial_compression=4, space_to_depth=2)
+    monkeypatch.setitem(PRESETS, "test-s8", dataclasses.replace(test, name="test-s8", vae=coarse_vae))
+    monkeypatch.setitem(PRESETS, "test-s4", dataclasses.replace(test, name="test-s4", vae=fine_vae))
+
+    def args(out: Path, preset: str) -> list[str]:
+        a = _vae_args(folder, out, 2)
+        a[a.index("--preset") + 1] = preset
+        return a
+
+    coarse, fine = tmp_path / "coarse", tmp_path / "fine"
+    assert main(args(coarse, "test-s8")) == 0
+    assert main([*args(fine, "test-s4"), "--init", str(coarse)]) == 0
+    mcfg, vae = tt.load_vae(fine, torch.device("cpu"))
+    assert mcfg.vae.spatial_compression == 4 and mcfg.vae.spatial_downsamples == (True, False)
+    assert vae.encode(torch.zeros(1, 3, 5, 16, 16)).shape == (1, 4, 2, 4, 4)
+    before = load_file(tt.latest_checkpoint(coarse) / "ema.safetensors")
+    after = load_file(tt.latest_checkpoint(fine) / "ema.safetensors")
+    assert after.keys() == before.keys()
+    assert max((after[k] - before[k]).abs().max() for k in before) < 0.05  # a fine-tune, not a fresh VAE
+    assert main([*args(tmp_path / "frozen", "test-s4"), "--init", str(coarse), "--freeze-encoder"]) == 2
+    with pytest.raises(ValueError, match="cannot respace"):
+        tt.respaced(coarse_vae, dataclasses.replace(fine_vae, space_to_depth=1, spatial_compression=4))
+
+
 def test_deepened_dit_predicts_as_before_and_loads_from_a_checkpoint(tmp_path, monkeypatch):
     from tenku.config import PRESETS
     from tenku.dit import DiT

@@ -171,6 +171,36 @@ def test_tiny_preset_geometry():
     cfg = PRESETS["tiny"].vae
     assert cfg.latent_shape(17, 64, 64) == (8, 5, 8, 8)
     assert cfg.patch_size == 2 and cfg.temporal_downsamples == (True, True)
+    assert cfg.spatial_downsamples == (True, True)
+    fine = PRESETS["tiny-c16-s4"].vae
+    assert fine.latent_shape(17, 64, 64) == (16, 5, 16, 16)
+    assert fine.patch_size == 2 and fine.spatial_downsamples == (True, False)
+    assert fine.temporal_downsamples == (True, True)
+
+
+@torch.no_grad()
+def test_space_to_depth_leaves_a_transition_at_full_size():
+    """With space_to_depth, the last level transitions halve time alone: a finer latent grid from
+    the same layers, still causal and exact in temporal chunks."""
+    coarse = VAEConfig(latent_channels=4, spatial_compression=8, channels=(8, 8, 16))
+    fine = VAEConfig(latent_channels=4, spatial_compression=4, space_to_depth=2, channels=(8, 8, 16))
+    torch.manual_seed(0)
+    vae = VideoVAE(fine).eval()
+    assert {k: v.shape for k, v in vae.state_dict().items()} == {
+        k: v.shape for k, v in VideoVAE(coarse).state_dict().items()
+    }
+    x = _video(t=17)
+    z = vae.encode(x)
+    assert z.shape == (1, *fine.latent_shape(17, 16, 16)) == (1, 4, 5, 4, 4)
+    assert vae.decode(z).shape == x.shape
+    torch.testing.assert_close(vae.encode(x, chunk_frames=8), z, atol=1e-5, rtol=1e-5)
+    x2 = x.clone()
+    x2[:, :, 5] += 1.0  # frame 5 feeds latent 2
+    z2 = vae.encode(x2)
+    torch.testing.assert_close(z2[:, :, :2], z[:, :, :2], atol=1e-6, rtol=0)
+    for bad in (3, 1, 16):  # not a power of 2; 8x from one pixel needs 3 halvings; more than 8x
+        with pytest.raises(ValueError, match="space_to_depth must be a power of 2"):
+            VAEConfig(spatial_compression=8, space_to_depth=bad)
 
 
 def test_onednn_conv_path_equals_reference(vae):
