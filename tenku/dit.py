@@ -14,7 +14,7 @@ Notable features:
   (default `F.scaled_dot_product_attention`; a sequence-parallel one, e.g. Ulysses, is passed in
   from outside together with a `SequenceShard` that splits each frame's tokens across ranks),
   cross-attention to text tokens with a key padding mask, QK-norm (RMSNorm), GELU MLP;
-- fps, latent size and pooled text added to the timestep embedding;
+- fps, token grid size and pooled text added to the timestep embedding;
 - fused QKV projections; bf16 autocast on CPU and GPU; optional activation checkpointing
   (`set_checkpointing(True)`), applied from outside like FSDP.
 """
@@ -346,7 +346,8 @@ class DiT(nn.Module):
         mask: torch.Tensor,
         fps: torch.Tensor | None,
     ) -> torch.Tensor:
-        """Per-frame condition (B, T, D): timestep + fps + latent size + pooled text, then SiLU."""
+        """Per-frame condition (B, T, D): timestep + fps + token grid size (H', W') + pooled text,
+        then SiLU."""
         cfg = self.cfg
         b = t.shape[0]
         c = self.t_embed(sinusoid(t * cfg.timestep_scale, cfg.freq_dim))  # (B, T, D)
@@ -380,7 +381,7 @@ class DiT(nn.Module):
             tokens = tokens + sincos_positions(grid, self.cfg.width, x.device).to(tokens.dtype)  # (B, N, D)
         ctx = self.text_proj(text)  # (B, L, D)
         t_tok = t.float().reshape(t.shape[0], grid[0], pt).mean(-1)  # (B, T') one timestep per token frame
-        c = self.condition(t_tok, (x.shape[3], x.shape[4]), ctx, text_mask, fps)  # (B, T', D)
+        c = self.condition(t_tok, grid[1:], ctx, text_mask, fps)  # (B, T', D)
         # (B, 1, 1, L) key padding mask; None when nothing is padded (SDPA's unmasked path)
         mask = None if bool(text_mask.all()) else text_mask[:, None, None, :]
         autocast = torch.is_autocast_enabled(x.device.type)

@@ -397,13 +397,17 @@ def load_vae(source: str | Path, device: torch.device) -> tuple[ModelConfig, nn.
 def load_dit_weights(source: str | Path, mcfg: ModelConfig) -> dict[str, torch.Tensor]:
     """DiT EMA weights from a DiT run, an exported checkpoint or a shipped name, checked against `mcfg`
     (a DiT that differs only in fewer input channels is widened to `mcfg`'s, see `widen`; one that
-    differs only in fewer blocks is deepened, see `deepen_dit`)."""
+    differs only in fewer blocks is deepened, see `deepen_dit`; a patch-1 one is given `mcfg`'s
+    larger patch, see `repatch_dit`)."""
     from tenku.dit import DiT
 
     source_cfg, weights, _ = _run_weights(source, "dit")
     narrower = dataclasses.replace(source_cfg.dit, in_channels=mcfg.dit.in_channels) == mcfg.dit
     if source_cfg.dit.in_channels < mcfg.dit.in_channels and narrower:
         return widen(weights, DiT(mcfg.dit).state_dict(), dit_channel_tensors(mcfg.dit.patch_size))
+    coarser = dataclasses.replace(source_cfg.dit, patch_size=mcfg.dit.patch_size) == mcfg.dit
+    if source_cfg.dit.patch_size == (1, 1, 1) != mcfg.dit.patch_size and coarser:
+        return repatch_dit(weights, mcfg.dit.patch_size)
     shallower = dataclasses.replace(source_cfg.dit, depth=mcfg.dit.depth) == mcfg.dit
     if source_cfg.dit.depth < mcfg.dit.depth and shallower:
         return deepen_dit(weights, source_cfg.dit.depth, DiT(mcfg.dit).state_dict())
@@ -430,6 +434,19 @@ def deepen_dit(
             out[key] = weights[".".join(["blocks", str(source[int(parts[1])]), *parts[2:]])]
         else:
             out[key] = value.zero_() if parts[2] in ("modulation", "cross_proj") else value
+    return out
+
+
+def repatch_dit(weights: dict[str, torch.Tensor], patch: tuple[int, int, int]) -> dict[str, torch.Tensor]:
+    """`weights` of a patch-1 DiT given patches of `patch` latent cells, for a latent grid that much
+    finer (the same token grid): each token reads the mean of its cells where the old one read its
+    cell, and every cell gets the old prediction. On a latent that repeats each old cell over a
+    patch, the repatched DiT predicts the old prediction, repeated the same way."""
+    cells = math.prod(patch)  # a token's features are (pt ph pw c): channels innermost
+    out = dict(weights)
+    out["patch_embed.weight"] = weights["patch_embed.weight"].repeat(1, cells) / cells
+    out["final.linear.weight"] = weights["final.linear.weight"].repeat(cells, 1)
+    out["final.linear.bias"] = weights["final.linear.bias"].repeat(cells)
     return out
 
 

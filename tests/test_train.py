@@ -523,6 +523,39 @@ def test_a_trained_vae_starts_one_with_a_finer_latent_grid(folder, tmp_path, mon
         tt.respaced(coarse_vae, dataclasses.replace(fine_vae, space_to_depth=1, spatial_compression=4))
 
 
+def test_repatched_dit_predicts_the_old_prediction_on_a_finer_grid(tmp_path, monkeypatch):
+    from tenku.config import PRESETS
+    from tenku.dit import DiT
+    from tenku.pipeline import create_random_checkpoint
+
+    ckpt = create_random_checkpoint(tmp_path / "ckpt", preset="test", seed=3)
+    test = PRESETS["test"]
+    coarse = dataclasses.replace(
+        test, name="test-p2", dit=dataclasses.replace(test.dit, patch_size=(1, 2, 2))
+    )
+    monkeypatch.setitem(PRESETS, "test-p2", coarse)
+    _, weights, _ = tt._run_weights(ckpt, "dit")
+    old = DiT(test.dit).eval()
+    old.load_state_dict(weights)
+    for p in old.parameters():  # trained-looking weights: the zero-initialised output layer too
+        p.data.add_(torch.randn_like(p) * 0.02)
+    new = DiT(coarse.dit).eval()
+    new.load_state_dict(tt.repatch_dit(old.state_dict(), (1, 2, 2)))
+    x = torch.randn(2, test.dit.in_channels, 2, 4, 4)
+    t, text, mask = torch.rand(2), torch.randn(2, 5, test.dit.text_dim), torch.ones(2, 5, dtype=torch.bool)
+
+    def finer(z: torch.Tensor) -> torch.Tensor:  # each cell repeated over 2 x 2 cells
+        return z.repeat_interleave(2, dim=3).repeat_interleave(2, dim=4)
+
+    with torch.no_grad():
+        torch.testing.assert_close(new(finer(x), t, text, mask), finer(old(x, t, text, mask)))
+    loaded = tt.load_dit_weights(ckpt, coarse)  # --init of a patch-2 preset repatches a patch-1 DiT
+    assert loaded["patch_embed.weight"].shape == (test.dit.width, 4 * test.dit.in_channels)
+    torch.testing.assert_close(
+        loaded["patch_embed.weight"][:, : test.dit.in_channels] * 4, weights["patch_embed.weight"]
+    )
+
+
 def test_deepened_dit_predicts_as_before_and_loads_from_a_checkpoint(tmp_path, monkeypatch):
     from tenku.config import PRESETS
     from tenku.dit import DiT
