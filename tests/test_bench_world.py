@@ -218,6 +218,27 @@ def test_h264_ceiling_and_report(main_item, tmp_path):
     assert to_json(tmp_path / "w.json", settings={"n": 1}, rows={"ceiling": row}, items=[]).exists()
 
 
+def test_blur_transform_softens_edges_only():
+    from tenku.bench.generators import load_transform
+
+    frames = np.full((3, 16, 16, 3), 40, dtype=np.uint8)
+    frames[:, :, 8:] = 200  # a vertical edge between columns 7 and 8
+    out = load_transform("blur:1")(frames, FPS)
+    assert out.shape == frames.shape and out.dtype == np.uint8
+    assert np.array_equal(out[:, :, :4], frames[:, :, :4]) and np.array_equal(
+        out[:, :, 12:], frames[:, :, 12:]
+    )
+    assert 40 < out[0, 0, 7, 0] < 120 < out[0, 0, 8, 0] < 200  # the edge spread over its neighbours
+    assert np.array_equal(out[0], out[2])  # each frame alone: no blur across time
+    for bad, match in (
+        ("blur:0", "sigma must be in"),
+        ("blur:x", "needs a number"),
+        ("blur", "needs a number"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            load_transform(bad)
+
+
 def test_vae_ceiling_from_a_checkpoint_or_a_vae_run(main_item, tmp_path):
     from safetensors.torch import load_file, save_file
 

@@ -182,6 +182,23 @@ class H264:
         return _fit_length(out[:, :h, :w], t)
 
 
+class Blur:
+    """A Gaussian blur of each frame, `sigma` pixels (a known softness to set a VAE's round trip
+    against: how soft the parser's shape and count checks allow)."""
+
+    def __init__(self, sigma: float):
+        if not 0 < sigma <= 8:
+            raise ValueError(f"blur sigma must be in (0, 8] pixels, got {sigma}")
+        self.sigma = sigma
+        self.name = f"blur:{sigma:g}"
+
+    def __call__(self, frames: np.ndarray, fps: float) -> np.ndarray:
+        from scipy.ndimage import gaussian_filter
+
+        out = gaussian_filter(frames.astype(np.float32), (0, self.sigma, self.sigma, 0), mode="nearest")
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
 class VAERoundTrip:
     """Encode with a VAE and decode back (the VAE ceiling): an exported checkpoint's VAE, or a VAE
     run's EMA weights, so a VAE can be judged on the benchmark before a DiT is trained on it."""
@@ -216,7 +233,8 @@ class VAERoundTrip:
 
 
 def load_transform(text: str | None) -> Transform | None:
-    """ "h264", "h264:CRF" or "vae:PATH" (a checkpoint, a model name or a VAE run) -> a Transform."""
+    """ "h264", "h264:CRF", "blur:SIGMA" or "vae:PATH" (a checkpoint, a model name or a VAE run)
+    -> a Transform."""
     if text is None:
         return None
     kind, _, arg = text.partition(":")
@@ -225,6 +243,12 @@ def load_transform(text: str | None) -> Transform | None:
             return H264(int(arg) if arg else 18)
         except ValueError as e:
             raise ValueError(f"--transform h264[:CRF] needs an integer CRF, got {arg!r}") from e
+    if kind == "blur":
+        try:
+            sigma = float(arg)
+        except ValueError as e:
+            raise ValueError(f"--transform blur:SIGMA needs a number of pixels, got {arg!r}") from e
+        return Blur(sigma)
     if kind == "vae" and arg:
         return VAERoundTrip(arg)
-    raise ValueError(f"--transform must be h264, h264:CRF or vae:PATH, got {text!r}")
+    raise ValueError(f"--transform must be h264, h264:CRF, blur:SIGMA or vae:PATH, got {text!r}")

@@ -8,8 +8,8 @@
 
 Prints one line per check with its mean, bootstrap 95 % interval and sample count, for the
 generator, the floor (the parser on ground truth) and, with --transform, the ceiling (ground
-truth through the transform: `h264[:CRF]` or `vae:CHECKPOINT`), then the elapsed time. Sizes
-default to the model's own (64x64 at 8 fps for 2 s, 17 frames, for ground truth).
+truth through the transform: `h264[:CRF]`, `blur:SIGMA` or `vae:CHECKPOINT`), then the elapsed
+time. Sizes default to the model's own (64x64 at 8 fps for 2 s, 17 frames, for ground truth).
 
 With --drift (text-to-video only) each clip is --seconds long (default 60) and every check runs
 per window of --chunk-seconds (default 4); one table per row gives each window's mean and the
@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
         type=int,
         help="continuation: frames given (default: about a quarter of the clip as 1 + 4j frames, at least 5)",
     )
-    p.add_argument("--transform", help="ceiling row: h264[:CRF] or vae:CHECKPOINT")
+    p.add_argument("--transform", help="ceiling row: h264[:CRF], blur:SIGMA (pixels) or vae:CHECKPOINT")
     p.add_argument("--seed", type=int, default=0, help="benchmark seed (which scenes)")
     p.add_argument("--width", type=int)
     p.add_argument("--height", type=int)
