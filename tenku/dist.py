@@ -137,6 +137,16 @@ def all_reduce_mean(value: float, device: torch.device | None = None) -> float:
     return float(t.item()) / get_world_size()
 
 
+def average_gradients(module: nn.Module) -> None:
+    """Average the gradients of a module that no wrapper reduces (identity on one process)."""
+    if get_world_size() == 1:
+        return
+    for p in module.parameters():
+        if p.grad is not None:
+            dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
+            p.grad.div_(get_world_size())
+
+
 # ---------------------------------------------------------------------------------------------
 # Data and fully sharded parallelism, applied from outside the model
 

@@ -23,8 +23,9 @@
 - Run directory: config.json, metrics.jsonl (one line per step), samples/step-N/*.mp4 every
   `sample_every` steps (DiT: the fixed prompts through the sampler and VAE decoder; VAE:
   reconstructions beside their input), checkpoints/step-N/ {model,ema,optimizer}.safetensors +
-  state.json, written into a temporary directory then renamed, then checkpoints/latest updated
-  atomically; the last `keep_checkpoints` are kept. Nothing is pickled.
+  state.json (+ aux.safetensors: a VAE run's discriminator and its optimizer, `--adv-weight`),
+  written into a temporary directory then renamed, then checkpoints/latest updated atomically;
+  the last `keep_checkpoints` are kept. Nothing is pickled.
 - Throughput counts samples (clips) and tokens: latent cells for the VAE, DiT patches for the DiT.
 """
 
@@ -50,6 +51,7 @@ from tenku.config import PRESETS, ModelConfig, VAEConfig
 from tenku.data import DataConfig, open_dataset
 
 SAMPLE_INDEX = 2**31 - 1  # batch index reserved for the fixed reconstruction clips
+ADV_BETAS = (0.5, 0.9)  # the discriminator's AdamW betas (the usual GAN choice: a short momentum)
 DEFAULT_PROMPTS = (
     "a red ball bounces across a blue room",
     "a green box slides to the left",
@@ -84,6 +86,7 @@ class TrainConfig:
     kl_weight: float = 1e-6  # VAE: weight of the KL term
     object_weight: float = 0.0  # VAE on world data: object pixels weigh 1 + this in reconstruction
     edge_weight: float = 0.0  # VAE: weight of the error on spatial pixel differences (vae.edge_loss)
+    adv_weight: float = 0.0  # VAE: patch-discriminator loss, x the reconstruction's gradient scale; 0 off
     motion_weight: float = 0.0  # DiT: what changes between latent frames weighs more (motion_weights)
     diff_weight: float = 0.0  # DiT: weight of the frame-to-frame change loss (frame_diff_loss)
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
@@ -119,7 +122,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.stop is not None and not 1 <= self.stop <= self.steps:
             raise ValueError(f"stop must be in [1, steps={self.steps}], got {self.stop}")
-        for name in ("object_weight", "edge_weight", "motion_weight", "diff_weight"):
+        for name in ("object_weight", "edge_weight", "adv_weight", "motion_weight", "diff_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("motion_weight", "diff_weight"):
@@ -127,8 +130,9 @@ class TrainConfig:
                 raise ValueError(f"{name} applies to DiT runs only")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.edge_weight and self.model != "vae":
-            raise ValueError("edge_weight applies to VAE runs only")
+        for name in ("edge_weight", "adv_weight"):
+            if getattr(self, name) and self.model != "vae":
+                raise ValueError(f"{name} applies to VAE runs only")
         if self.model != "vae" and self.freeze_encoder:
             raise ValueError("freeze_encoder applies to VAE runs only")
         if self.freeze_encoder and self.init is None:
@@ -295,8 +299,19 @@ def latest_checkpoint(run: str | Path) -> Path | None:
     return path if (path / "state.json").is_file() else None
 
 
-def save_checkpoint(run: Path, step: int, model, optimizer, ema: EMA, extra: dict, keep: int) -> Path | None:
-    """Collective: gather full states on every rank; rank 0 writes step-N atomically. Returns its path."""
+def save_checkpoint(
+    run: Path,
+    step: int,
+    model,
+    optimizer,
+    ema: EMA,
+    extra: dict,
+    keep: int,
+    aux: dict[str, torch.Tensor] | None = None,
+) -> Path | None:
+    """Collective: gather full states on every rank; rank 0 writes step-N atomically. Returns its path.
+
+    `aux`: more tensors a task keeps beside the model (a discriminator), written to aux.safetensors."""
     from safetensors.torch import save_file
     from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict
 
@@ -319,6 +334,8 @@ def save_checkpoint(run: Path, step: int, model, optimizer, ema: EMA, extra: dic
     save_file(ema_sd, tmp / "ema.safetensors")
     save_file(otensors, tmp / "optimizer.safetensors")
     save_file(rtensors, tmp / "rng.safetensors")
+    if aux:
+        save_file(aux, tmp / "aux.safetensors")
     state = {"step": step, "param_groups": groups, "rng": rmeta, **extra}
     (tmp / "state.json").write_text(json.dumps(state, indent=1))
     for f in tmp.iterdir():  # make the files durable before they become visible
@@ -587,6 +604,14 @@ class VAETask:
             self.model.load_state_dict(weights)
         if cfg.freeze_encoder:
             self.model.encoder.requires_grad_(False)
+        self.disc = self.disc_opt = None
+        if cfg.adv_weight:
+            from tenku.discriminator import PatchDiscriminator
+
+            self.disc = PatchDiscriminator().to(device).requires_grad_(False)
+            self.disc_opt = torch.optim.AdamW(
+                self.disc.parameters(), lr=cfg.lr, betas=ADV_BETAS, weight_decay=0.0
+            )
 
     def tokens(self, shape: tuple[int, ...]) -> int:
         """Latent cells per clip of pixel shape (B, 3, T, H, W)."""
@@ -612,7 +637,64 @@ class VAETask:
             pixel_weight=weight,
             edge_weight=self.cfg.edge_weight,
         )
-        return loss, {k: v for k, v in metrics.items() if k != "loss"}, self.tokens(x.shape)
+        metrics.pop("loss")
+        if self.disc is not None:
+            loss = self._adversarial(x, recon, loss, metrics)
+        return loss, metrics, self.tokens(x.shape)
+
+    def _adversarial(self, x: torch.Tensor, recon: torch.Tensor, rec: torch.Tensor, metrics: dict):
+        """One discriminator step on (x, recon), then rec + the decoder's balanced adversarial term.
+
+        The discriminator steps first, at the run's peak learning rate, so the decoder's term is
+        taken against the updated one (its weights are not changed under the decoder's graph)."""
+        from tenku.discriminator import balanced_weight, generator_loss, hinge_losses
+
+        self.disc.requires_grad_(True)
+        real, fake = self.disc(x), self.disc(recon.detach())
+        d_loss = hinge_losses(real, fake)
+        self.disc_opt.zero_grad(set_to_none=True)
+        d_loss.backward()
+        tdist.average_gradients(self.disc)
+        self.disc_opt.step()
+        self.disc.requires_grad_(False)  # the decoder's backward passes through it, filling no grads
+        adv = generator_loss(self.disc(recon))
+        scale = balanced_weight(rec, adv, recon, self.cfg.adv_weight)
+        metrics.update(
+            d_loss=d_loss.item(),
+            d_real=real.detach().float().mean().item(),
+            d_fake=fake.detach().float().mean().item(),
+            adv=adv.item(),
+            adv_scale=scale.item(),
+        )
+        return rec + scale * adv
+
+    def aux_state(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """(tensors, JSON) a checkpoint keeps beside the VAE: the discriminator and its optimizer."""
+        if self.disc is None:
+            return {}, {}
+        tensors, groups = _flatten_optimizer(self.disc_opt.state_dict())
+        out = {f"disc.{k}": v.detach().to("cpu").contiguous() for k, v in self.disc.state_dict().items()}
+        out.update({f"disc_opt.{k}": v for k, v in tensors.items()})
+        return out, {"disc_param_groups": groups}
+
+    def load_aux_state(self, ckpt: Path, state: dict) -> None:
+        from safetensors.torch import load_file
+
+        path = ckpt / "aux.safetensors"
+        if path.is_file() != (self.disc is not None):
+            had = "a discriminator" if path.is_file() else "no discriminator"
+            raise ValueError(
+                f"--resume: {ckpt} holds {had}; resume with the --adv-weight the run was started with"
+            )
+        if self.disc is None:
+            return
+        tensors = load_file(path)
+        self.disc.load_state_dict({k[5:]: v for k, v in tensors.items() if k.startswith("disc.")})
+        osd = _unflatten_optimizer(
+            {k[9:]: v for k, v in tensors.items() if k.startswith("disc_opt.")}, state["disc_param_groups"]
+        )
+        osd["state"] = {int(k): v for k, v in osd["state"].items()}  # a plain optimizer's state keys
+        self.disc_opt.load_state_dict(osd)
 
     def eval_model(self, weights: dict[str, torch.Tensor]) -> nn.Module:
         from tenku.vae import VideoVAE
@@ -737,6 +819,13 @@ class DiTTask:
 
     def extra_state(self, weights: dict[str, torch.Tensor], dataset) -> dict:
         return {"vae_config": dataclasses.asdict(self.mcfg.vae)}
+
+    def aux_state(self) -> tuple[dict[str, torch.Tensor], dict]:
+        return {}, {}
+
+    def load_aux_state(self, ckpt: Path, state: dict) -> None:
+        if (ckpt / "aux.safetensors").is_file():
+            raise ValueError(f"--resume: {ckpt} holds a discriminator, which a DiT run has none of")
 
     @torch.no_grad()
     def samples(self, weights: dict[str, torch.Tensor], dataset) -> list[tuple[str, np.ndarray]]:
@@ -962,7 +1051,9 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
             print(f"tenku train: precision auto -> {resolve_precision(cfg.precision, info.device)}")
         if ckpt is not None:
             _check_resume(run, cfg)
-            start = load_checkpoint(ckpt, model, optimizer, ema)["step"]
+            state = load_checkpoint(ckpt, model, optimizer, ema)
+            task.load_aux_state(ckpt, state)
+            start = state["step"]
         elif info.is_main:
             run.mkdir(parents=True, exist_ok=True)
             _write_run_config(run, cfg, task.mcfg)
@@ -994,7 +1085,10 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
                 weights = ema.full_state()
                 extra = task.extra_state(weights, dataset) if info.is_main else {}
                 if done % cfg.ckpt_every == 0 or done == end:
-                    save_checkpoint(run, done, model, optimizer, ema, extra, cfg.keep_checkpoints)
+                    aux, aux_meta = task.aux_state()
+                    save_checkpoint(
+                        run, done, model, optimizer, ema, {**extra, **aux_meta}, cfg.keep_checkpoints, aux
+                    )
                 if sampling and info.is_main:
                     _write_samples(run, done, task.samples(weights, dataset), cfg.data_config.fps)
         bar.close()

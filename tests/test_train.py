@@ -208,6 +208,23 @@ def test_vae_edge_weight_trains_and_logs(folder, tmp_path):
     assert len(logged) == 2 and all(line["edge"] > 0 and np.isfinite(line["loss"]) for line in logged)
 
 
+def test_adversarial_vae_resumes_exactly_with_its_discriminator(folder, tmp_path):
+    ref = tmp_path / "ref"
+    assert main([*_vae_args(folder, ref, 4), "--adv-weight", "0.5"]) == 0
+    logged = [json.loads(line) for line in (ref / "metrics.jsonl").read_text().splitlines()]
+    assert all(line["adv_scale"] > 0 and line["d_loss"] > 0 and np.isfinite(line["adv"]) for line in logged)
+    ckpt = tt.latest_checkpoint(ref)
+    aux = load_file(ckpt / "aux.safetensors")
+    assert any(k.startswith("disc.") for k in aux) and any(k.startswith("disc_opt.") for k in aux)
+    part = tmp_path / "part"
+    assert main([*_vae_args(folder, part, 4), "--adv-weight", "0.5", "--stop", "2"]) == 0
+    assert main([*_vae_args(folder, part, 4), "--adv-weight", "0.5", "--resume"]) == 0
+    assert _losses(part) == _losses(ref)  # the discriminator and its optimizer came back as they were
+    assert main([*_vae_args(folder, part, 6), "--resume"]) == 2  # started with a discriminator
+    with pytest.raises(ValueError, match="adv_weight applies to VAE runs only"):
+        tt.TrainConfig(model="dit", data="cache:x", adv_weight=1.0)
+
+
 def test_vae_then_dit_then_export_cli(folder, tmp_path):
     vae = tmp_path / "vae"
     assert main(_vae_args(folder, vae, 2)) == 0

@@ -66,6 +66,13 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         help="VAE: weight of a loss on the error of neighbouring pixels' differences (0 disables)",
     )
     p.add_argument(
+        "--adv-weight",
+        type=float,
+        default=None,
+        help="VAE: patch-discriminator loss, scaled to this x the reconstruction gradient (0 disables); "
+        "meant for fine-tuning a trained decoder (--init, --freeze-encoder)",
+    )
+    p.add_argument(
         "--motion-weight",
         type=float,
         default=None,
@@ -137,6 +144,7 @@ def config_from_args(args) -> object:
         "freeze_encoder": args.freeze_encoder,
         "object_weight": args.object_weight,
         "edge_weight": args.edge_weight,
+        "adv_weight": args.adv_weight,
         "motion_weight": args.motion_weight,
         "diff_weight": args.diff_weight,
         "dist": args.dist,
