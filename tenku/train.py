@@ -689,10 +689,12 @@ class VAETask:
         if self.disc is None:
             return
         tensors = load_file(path)
-        self.disc.load_state_dict({k[5:]: v for k, v in tensors.items() if k.startswith("disc.")})
-        osd = _unflatten_optimizer(
-            {k[9:]: v for k, v in tensors.items() if k.startswith("disc_opt.")}, state["disc_param_groups"]
-        )
+        part = {
+            prefix: {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
+            for prefix in ("disc.", "disc_opt.")
+        }
+        self.disc.load_state_dict(part["disc."])
+        osd = _unflatten_optimizer(part["disc_opt."], state["disc_param_groups"])
         osd["state"] = {int(k): v for k, v in osd["state"].items()}  # a plain optimizer's state keys
         self.disc_opt.load_state_dict(osd)
 
