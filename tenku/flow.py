@@ -156,3 +156,20 @@ def frame_diff_loss(
     pairs = (gen[:, 1:] * gen[:, :-1])[:, None, :, None, None]  # (B, 1, T-2, 1, 1)
     denom = (pairs.flatten(1).sum(1) * c * h * w).clamp_min(1.0)  # (B,)
     return (change * pairs).flatten(1).sum(1) / denom
+
+
+def side_swap_loss(true_loss: torch.Tensor, swapped_loss: torch.Tensor, margin: float) -> torch.Tensor:
+    """Hinge per sample (B,): how far the velocity error under the caption with left and right
+    exchanged (`swapped_loss`, `tenku.text.swap_sides`) falls short of (1 + margin) times the error
+    under the true caption (`true_loss`, held fixed: only the swapped prediction is pushed).
+
+    0 once a model's prediction for a clip is at least `margin` worse under the mirrored words than
+    under its own: the model reads left and right, which the plain loss, where they decide a few
+    object pixels, leaves unread."""
+    if true_loss.shape != swapped_loss.shape:
+        raise ValueError(
+            f"true_loss {tuple(true_loss.shape)} and swapped_loss {tuple(swapped_loss.shape)} must match"
+        )
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    return torch.relu((1 + margin) * true_loss.detach() - swapped_loss)

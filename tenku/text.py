@@ -11,10 +11,13 @@
   `encode(..., truncate=True)` (training captions: cut to the first max_tokens); the empty
   prompt "" is allowed (it is the unconditional embedding of classifier-free guidance).
 - Encodings are cached per prompt in an explicit `PromptCache` (LRU, `cfg.cache_size` entries).
+- `swap_sides(caption)`: the caption of the mirror image (left and right exchanged), for a loss that
+  makes a model read those words.
 """
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,21 @@ from pathlib import Path
 import torch
 
 from tenku.config import TextConfig
+
+_SIDES = re.compile(r"\b(left|right)(?=\b|ward)", re.IGNORECASE)
+
+
+def swap_sides(caption: str) -> str | None:
+    """`caption` with every "left" and "right" exchanged ("leftward" -> "rightward", "up-left" ->
+    "up-right", case kept): what describes the scene mirrored left to right. None when it names no
+    side, so the mirror image reads the same."""
+
+    def other(m: re.Match) -> str:
+        word = "right" if m.group(1).lower() == "left" else "left"
+        return word.capitalize() if m.group(1)[0].isupper() else word
+
+    swapped, n = _SIDES.subn(other, caption)
+    return swapped if n else None
 
 
 @dataclass(frozen=True, kw_only=True)

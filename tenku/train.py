@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from tenku import dist as tdist
@@ -89,6 +90,8 @@ class TrainConfig:
     adv_weight: float = 0.0  # VAE: patch-discriminator loss, x the reconstruction's gradient scale; 0 off
     motion_weight: float = 0.0  # DiT: what changes between latent frames weighs more (motion_weights)
     diff_weight: float = 0.0  # DiT: weight of the frame-to-frame change loss (frame_diff_loss)
+    swap_weight: float = 0.0  # DiT: weight of the hinge on left/right-swapped captions (side_swap_loss)
+    swap_margin: float = 0.05  # DiT: how much worse the swapped caption's error must be (side_swap_loss)
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
     freeze_encoder: bool = (
         False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
@@ -122,10 +125,18 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.stop is not None and not 1 <= self.stop <= self.steps:
             raise ValueError(f"stop must be in [1, steps={self.steps}], got {self.stop}")
-        for name in ("object_weight", "edge_weight", "adv_weight", "motion_weight", "diff_weight"):
+        for name in (
+            "object_weight",
+            "edge_weight",
+            "adv_weight",
+            "motion_weight",
+            "diff_weight",
+            "swap_weight",
+            "swap_margin",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("motion_weight", "diff_weight"):
+        for name in ("motion_weight", "diff_weight", "swap_weight"):
             if getattr(self, name) and self.model != "dit":
                 raise ValueError(f"{name} applies to DiT runs only")
         if not 0 <= self.ema_decay < 1:
@@ -752,6 +763,20 @@ class DiTTask:
         if cfg.init is not None:  # a warm start: weights only, a fresh optimizer and schedule
             self.model.load_state_dict(load_dit_weights(cfg.init, mcfg))
 
+    @torch.no_grad()
+    def _swapped(self, captions) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """(rows of the batch whose captions name a side, their captions' text states with left and
+        right exchanged (N, L, D), mask (N, L)), or None when no caption names one."""
+        from tenku.text import swap_sides
+
+        pairs = [(i, swap_sides(c)) for i, c in enumerate(captions)]
+        pairs = [(i, c) for i, c in pairs if c is not None]
+        if not pairs:
+            return None
+        emb = self.text.encode([c for _, c in pairs], truncate=True)
+        rows = torch.tensor([i for i, _ in pairs], device=self.device)
+        return rows, emb.tokens.to(self.device), emb.mask.to(self.device)
+
     def tokens(self, latent_shape: tuple[int, ...]) -> int:
         pt, ph, pw = self.mcfg.dit.patch_size
         _, _, t, h, w = latent_shape
@@ -781,6 +806,7 @@ class DiTTask:
             resolution_shift,
             sample_timesteps,
             shift_timesteps,
+            side_swap_loss,
             velocity_target,
         )
 
@@ -795,7 +821,20 @@ class DiTTask:
         eps = torch.randn(x0.shape, generator=gen).to(self.device)
         xt = interpolate(x0, eps, t)  # (B, C, T', H', W')
         fps = torch.full((b,), float(batch.fps), device=self.device)
-        pred = model(xt, t, text, mask, fps=fps)
+        swapped = self._swapped(batch.captions) if self.cfg.swap_weight else None
+        if swapped is not None:  # one pass over the batch and, after it, its clips with mirrored words
+            rows, s_text, s_mask = swapped
+            text, mask = _stack_texts((text, mask), (s_text, s_mask))
+            pred = model(
+                torch.cat([xt, xt[rows]]),
+                torch.cat([t, t[rows]]),
+                text,
+                mask,
+                fps=torch.cat([fps, fps[rows]]),
+            )
+            pred, pred_swapped = pred[:b], pred[b:]
+        else:
+            pred = model(xt, t, text, mask, fps=fps)
         weights = motion_weights(x0, self.cfg.motion_weight) if self.cfg.motion_weight else None
         target = velocity_target(x0, eps)
         loss, per_sample = flow_loss(pred, target, weight_mask=~cond, weights=weights)
@@ -805,6 +844,21 @@ class DiTTask:
             sel = (t_mean >= lo) & (t_mean < hi)
             if bool(sel.any()):
                 metrics[f"loss_t{lo:.2f}"] = float(per_sample.detach()[sel].mean())
+        if swapped is not None:
+            rows = swapped[0]
+            _, per_swapped = flow_loss(
+                pred_swapped,
+                target[rows],
+                weight_mask=~cond[rows],
+                weights=None if weights is None else weights[rows],
+            )
+            hinge = side_swap_loss(per_sample[rows], per_swapped, self.cfg.swap_margin)  # (len(rows),)
+            gap = (per_swapped.detach() - per_sample.detach()[rows]) / per_sample.detach()[rows].clamp_min(
+                1e-12
+            )
+            metrics["loss_swap"] = float(hinge.detach().mean())
+            metrics["swap_gap"] = float(gap.mean())  # how much worse the mirrored words are, relative
+            loss = loss + self.cfg.swap_weight * hinge.sum() / b
         if self.cfg.diff_weight:  # the velocity loss's figures above stay comparable with runs without it
             diff = frame_diff_loss(pred, target, weight_mask=~cond)  # (B,)
             metrics["loss_flow"] = float(loss.detach())
@@ -874,6 +928,15 @@ class DiTTask:
 
 # ---------------------------------------------------------------------------------------------
 # The loop
+
+
+def _stack_texts(*texts: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Text states (B_i, L_i, D) and masks (B_i, L_i) stacked along the batch, padded to the longest L."""
+    length = max(tokens.shape[1] for tokens, _ in texts)
+    dtype = texts[0][0].dtype
+    tokens = torch.cat([F.pad(tok.to(dtype), (0, 0, 0, length - tok.shape[1])) for tok, _ in texts])
+    masks = torch.cat([F.pad(m.bool(), (0, length - m.shape[1])) for _, m in texts])
+    return tokens, masks
 
 
 def step_generators(seed: int, index: int, rank: int) -> tuple[torch.Generator, np.random.Generator]:

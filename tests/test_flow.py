@@ -14,6 +14,7 @@ from tenku.flow import (
     resolution_shift,
     sample_timesteps,
     shift_timesteps,
+    side_swap_loss,
     velocity_target,
 )
 
@@ -129,3 +130,17 @@ def test_frame_diff_loss_reads_change_between_frames():
         frame_diff_loss(flicker, target, weight_mask=given[:, :2])
     with pytest.raises(ValueError, match="must match"):
         frame_diff_loss(flicker[:, :, :3], target)
+
+
+def test_side_swap_loss_hinges_on_the_margin():
+    true, swapped = torch.tensor([1.0, 1.0, 2.0], requires_grad=True), torch.tensor([1.0, 1.2, 2.0])
+    swapped.requires_grad_(True)
+    hinge = side_swap_loss(true, swapped, 0.1)
+    torch.testing.assert_close(hinge, torch.tensor([0.1, 0.0, 0.2]), rtol=0, atol=1e-6)
+    hinge.sum().backward()
+    assert true.grad is None  # the true caption's error is held fixed
+    assert swapped.grad.tolist() == [-1.0, 0.0, -1.0]  # only a swapped error short of the margin is pushed
+    with pytest.raises(ValueError, match="margin"):
+        side_swap_loss(true, swapped, -0.1)
+    with pytest.raises(ValueError, match="must match"):
+        side_swap_loss(true, swapped[:2], 0.1)

@@ -80,3 +80,13 @@ def test_minilm_default_offline():
     assert emb.mask[1].sum() == 2
     assert torch.isfinite(emb.tokens).all() and emb.pooled.norm(dim=1).min() > 0
     assert dataclasses.is_dataclass(emb)
+
+
+def test_swap_sides_mirrors_left_and_right():
+    from tenku.text import swap_sides
+
+    assert swap_sides("Left of a box, a ball rolls leftward up-left; the camera pans right.") == (
+        "Right of a box, a ball rolls rightward up-right; the camera pans left."
+    )
+    assert swap_sides("a bright ring and leftover rightly") is None  # no side named: no mirror
+    assert swap_sides("") is None

@@ -319,15 +319,52 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path):
                 "4",
                 "--diff-weight",
                 "1",
+                "--swap-weight",
+                "1",
+                "--swap-margin",
+                "0.1",
             ]
         )
         == 0
     )
     train_cfg = json.loads((moving / "config.json").read_text())["train"]
     assert (train_cfg["motion_weight"], train_cfg["diff_weight"]) == (4.0, 1.0)
+    assert (train_cfg["swap_weight"], train_cfg["swap_margin"]) == (1.0, 0.1)
     logged = [json.loads(line) for line in (moving / "metrics.jsonl").read_text().splitlines()]
     assert all(line["loss_diff"] >= 0 and line["loss_flow"] > 0 for line in logged)
+    assert all(line["loss_swap"] >= 0 for line in logged if "loss_swap" in line)
     assert all(math.isfinite(x) for x in _losses(moving))
+
+
+def test_swap_hinge_adds_the_mirrored_captions_shortfall():
+    """Only captions that name a side get a second pass; a fresh DiT (adaLN-Zero: blind to text)
+    errs the same under both, so the hinge is the margin times the true error and the gap is 0."""
+    from tenku.data import Batch
+
+    mcfg = tt.PRESETS["test"]
+    captions = ("a red ball rolling to the left", "", "a blue box sitting still")
+    batch = Batch(captions=captions, fps=8.0, latents=torch.randn(3, 4, 2, 4, 4))
+    out = {}
+    for weight in (0.0, 1.0):
+        cfg = tt.TrainConfig(
+            model="dit", data="cache:x", preset="test", swap_weight=weight, swap_margin=0.2, seed=3
+        )
+        task = tt.DiTTask(cfg, mcfg, torch.device("cpu"))
+        torch.manual_seed(0)
+        task.model.load_state_dict(tt.DiTTask(cfg, mcfg, torch.device("cpu")).model.state_dict())
+        gen, rng = tt.step_generators(3, 0, 0)
+        out[weight] = task.loss(task.model, batch, gen, rng)
+    rows, tokens, mask = task._swapped(captions)
+    assert rows.tolist() == [0] and tokens.shape[0] == 1 and mask.shape[0] == 1
+    loss0, metrics0, _ = out[0.0]
+    loss1, metrics1, _ = out[1.0]
+    assert "loss_swap" not in metrics0 and metrics1["swap_gap"] == 0.0
+    assert metrics1["loss_swap"] > 0
+    torch.testing.assert_close(loss1 - loss0, torch.tensor(metrics1["loss_swap"] / 3))
+    with pytest.raises(ValueError, match="swap_weight applies to DiT runs only"):
+        tt.TrainConfig(model="vae", swap_weight=1.0)
+    with pytest.raises(ValueError, match="swap_margin must be >= 0"):
+        tt.TrainConfig(model="dit", data="cache:x", swap_margin=-0.1)
 
 
 def test_precision_auto_resolves_by_hardware(monkeypatch):

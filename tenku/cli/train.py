@@ -84,6 +84,19 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="DiT: weight of a loss on the change between consecutive latent frames (0 disables)",
     )
+    p.add_argument(
+        "--swap-weight",
+        type=float,
+        default=None,
+        help="DiT: weight of a hinge that makes the error under a caption with left and right exchanged "
+        "exceed the true caption's (0 disables)",
+    )
+    p.add_argument(
+        "--swap-margin",
+        type=float,
+        default=None,
+        help="DiT: how much worse (a fraction) the swapped caption's error must be; default 0.05",
+    )
     p.add_argument("--dist", choices=("none", "ddp", "fsdp"), default=None, help="under torchrun")
     p.add_argument("--sp", type=int, default=None, help="sequence-parallel size (Ulysses)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -147,6 +160,8 @@ def config_from_args(args) -> object:
         "adv_weight": args.adv_weight,
         "motion_weight": args.motion_weight,
         "diff_weight": args.diff_weight,
+        "swap_weight": args.swap_weight,
+        "swap_margin": args.swap_margin,
         "dist": args.dist,
         "sp": args.sp,
     }
