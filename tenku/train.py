@@ -844,26 +844,25 @@ class DiTTask:
             sel = (t_mean >= lo) & (t_mean < hi)
             if bool(sel.any()):
                 metrics[f"loss_t{lo:.2f}"] = float(per_sample.detach()[sel].mean())
-        if swapped is not None:
+        if self.cfg.diff_weight:  # the velocity loss's figures above stay comparable with runs without it
+            diff = frame_diff_loss(pred, target, weight_mask=~cond)  # (B,)
+            metrics["loss_flow"] = float(loss.detach())
+            metrics["loss_diff"] = float(diff.detach().mean())
+            loss = loss + self.cfg.diff_weight * diff.mean()
+        if swapped is not None:  # after the figures above, which stay those of the velocity loss
             rows = swapped[0]
+            true = per_sample[rows]
             _, per_swapped = flow_loss(
                 pred_swapped,
                 target[rows],
                 weight_mask=~cond[rows],
                 weights=None if weights is None else weights[rows],
             )
-            hinge = side_swap_loss(per_sample[rows], per_swapped, self.cfg.swap_margin)  # (len(rows),)
-            gap = (per_swapped.detach() - per_sample.detach()[rows]) / per_sample.detach()[rows].clamp_min(
-                1e-12
-            )
+            hinge = side_swap_loss(true, per_swapped, self.cfg.swap_margin)  # (len(rows),)
+            gap = (per_swapped - true).detach() / true.detach().clamp_min(1e-12)  # relative, per clip
             metrics["loss_swap"] = float(hinge.detach().mean())
-            metrics["swap_gap"] = float(gap.mean())  # how much worse the mirrored words are, relative
+            metrics["swap_gap"] = float(gap.mean())
             loss = loss + self.cfg.swap_weight * hinge.sum() / b
-        if self.cfg.diff_weight:  # the velocity loss's figures above stay comparable with runs without it
-            diff = frame_diff_loss(pred, target, weight_mask=~cond)  # (B,)
-            metrics["loss_flow"] = float(loss.detach())
-            metrics["loss_diff"] = float(diff.detach().mean())
-            loss = loss + self.cfg.diff_weight * diff.mean()
         return loss, metrics, n_tokens
 
     def eval_model(self, weights: dict[str, torch.Tensor]) -> nn.Module:
