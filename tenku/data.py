@@ -512,9 +512,12 @@ def write_latent_cache(
     shard_size: int = 1024,
     buckets: tuple[tuple[int, int, int], ...] | None = None,
     seed: int = 0,
+    world_objects: tuple[int, int] | None = None,
+    detailed_captions: float | None = None,
 ) -> tuple[int, int, int]:
     """Encode `clips` clips of `data` with a frozen VAE and the text encoder into a cache directory
-    (format in tenku/cli/cache.py). Returns (clips written, shards, unreadable files skipped)."""
+    (format in tenku/cli/cache.py). Returns (clips written, shards, unreadable files skipped).
+    `world_objects` and `detailed_captions` (world data) override DataConfig's for a curriculum."""
     import dataclasses
     import json
 
@@ -526,6 +529,8 @@ def write_latent_cache(
     from tenku.train import load_vae
 
     cfg = DataConfig(buckets=buckets or DataConfig().buckets, caption_dropout=0.0)
+    world = {"world_objects": world_objects, "detailed_captions": detailed_captions}
+    cfg = dataclasses.replace(cfg, **{k: v for k, v in world.items() if v is not None})
     mcfg, vae = load_vae(vae_source, torch.device("cpu"))
     text = TextEncoder(mcfg.text)
     dataset = open_dataset(data, cfg, seed=seed)

@@ -274,7 +274,7 @@ def test_vae_then_dit_then_export_cli(folder, tmp_path):
         tt.load_dit_weights(out, tt.PRESETS["tiny"])
 
 
-def test_cache_then_train_dit_from_cache(folder, tmp_path):
+def test_cache_then_train_dit_from_cache(folder, tmp_path, capsys):
     vae = tmp_path / "vae"
     assert main(_vae_args(folder, vae, 2)) == 0
     cache = tmp_path / "cache"
@@ -294,6 +294,22 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path):
     assert main([*args, "--bucket", "5x16x16", "--shard-size", "4"]) == 0
     index = json.loads((cache / "index.json").read_text())
     assert [len(s["captions"]) for s in index["shards"]] == [4, 2]
+    one = tmp_path / "cache-one"  # a world curriculum: one object per scene, short captions only
+    world = ["cache", "--data", "world", "--vae", str(vae), "--out", str(one), "--clips", "2", "--batch", "2"]
+    assert (
+        main([*world, "--bucket", "5x16x16", "--seed", "4", "--objects", "1:1", "--detailed-captions", "0"])
+        == 0
+    )
+    from tenku.data import WorldDataset
+
+    expect = WorldDataset(
+        DataConfig(buckets=((5, 16, 16),), caption_dropout=0.0, world_objects=(1, 1), detailed_captions=0.0),
+        seed=4,
+    ).get_batch(0, 2)
+    assert json.loads((one / "index.json").read_text())["shards"][0]["captions"] == list(expect.captions)
+    capsys.readouterr()
+    assert main([*world, "--objects", "3:1"]) == 2
+    assert "--objects must be MIN:MAX" in capsys.readouterr().err
     assert index["shards"][0]["shape"] == [4, 2, 4, 4]
     from tenku.data import Bucket, cache_buckets  # what an export of a run on this cache lists as its sizes
 

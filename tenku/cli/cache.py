@@ -22,6 +22,13 @@ def add_parser(sub) -> None:
     p.add_argument("--shard-size", type=int, default=1024, help="clips per shard file")
     p.add_argument("--bucket", action="append", default=None, help="FRAMESxHEIGHTxWIDTH, repeatable")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--objects", default=None, help="world: MIN:MAX objects per scene (default 1:4)")
+    p.add_argument(
+        "--detailed-captions",
+        type=float,
+        default=None,
+        help="world: share of detailed captions (default 0.5)",
+    )
     p.set_defaults(func=run)
 
 
@@ -32,6 +39,16 @@ def run(args) -> int:
     if args.data.startswith("cache:"):
         raise ValueError("--data for `tenku cache` must be 'world' or a folder, not a cache")
     buckets = tuple(_bucket(b) for b in args.bucket) if args.bucket else None
+    objects = None
+    if args.objects is not None:
+        try:
+            objects = tuple(int(n) for n in args.objects.split(":"))
+        except ValueError:
+            objects = ()
+        if len(objects) != 2 or not 1 <= objects[0] <= objects[1]:
+            raise ValueError(f"--objects must be MIN:MAX with 1 <= MIN <= MAX, got {args.objects!r}")
+    if args.detailed_captions is not None and not 0 <= args.detailed_captions <= 1:
+        raise ValueError(f"--detailed-captions must be in [0, 1], got {args.detailed_captions}")
     clips, shards, skipped = write_latent_cache(
         args.data,
         args.vae,
@@ -41,6 +58,8 @@ def run(args) -> int:
         shard_size=args.shard_size,
         buckets=buckets,
         seed=args.seed,
+        world_objects=objects,
+        detailed_captions=args.detailed_captions,
     )
     print(f"tenku cache: {clips} clips in {shards} shard(s) at {args.out}")
     if skipped:
