@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 COND_MODES = ("none", "first", "last", "both", "prefix", "suffix", "keyframes")
@@ -451,11 +452,9 @@ class LatentCacheDataset:
                 tokens.append(shard["text_tokens"][i, :n])
                 masks.append(shard["text_mask"][i, :n])
                 captions.append(names[i])
-        length = max(len(m) for m in masks)
-        text_tokens = torch.zeros(len(tokens), length, tokens[0].shape[-1], dtype=tokens[0].dtype)
-        text_mask = torch.zeros(len(tokens), length, dtype=torch.bool)
-        for i, (t, m) in enumerate(zip(tokens, masks, strict=True)):
-            text_tokens[i, : len(t)], text_mask[i, : len(m)] = t, m.bool()
+        text_tokens, text_mask = stack_texts(
+            *((t[None], m[None]) for t, m in zip(tokens, masks, strict=True))
+        )
         return Batch(
             captions=tuple(captions),
             fps=self.fps,
@@ -464,6 +463,16 @@ class LatentCacheDataset:
             text_mask=text_mask,  # (B, L)
             meta={"shard": s},
         )
+
+
+def stack_texts(*texts: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Text states (B_i, L_i, D) and masks (B_i, L_i) stacked along the batch, zero-padded to the
+    longest L (the first's dtype; masks bool, False at padding)."""
+    length = max(tokens.shape[1] for tokens, _ in texts)
+    dtype = texts[0][0].dtype
+    tokens = torch.cat([F.pad(tok.to(dtype), (0, 0, 0, length - tok.shape[1])) for tok, _ in texts])
+    masks = torch.cat([F.pad(m.bool(), (0, length - m.shape[1])) for _, m in texts])
+    return tokens, masks
 
 
 def open_dataset(spec: str, cfg: DataConfig, *, seed: int = 0):

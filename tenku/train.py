@@ -44,12 +44,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from tenku import dist as tdist
 from tenku.config import PRESETS, ModelConfig, VAEConfig
-from tenku.data import DataConfig, open_dataset
+from tenku.data import DataConfig, open_dataset, stack_texts
 
 SAMPLE_INDEX = 2**31 - 1  # batch index reserved for the fixed reconstruction clips
 ADV_BETAS = (0.5, 0.9)  # the discriminator's AdamW betas (the usual GAN choice: a short momentum)
@@ -824,7 +823,7 @@ class DiTTask:
         swapped = self._swapped(batch.captions) if self.cfg.swap_weight else None
         if swapped is not None:  # one pass over the batch and, after it, its clips with mirrored words
             rows, s_text, s_mask = swapped
-            text, mask = _stack_texts((text, mask), (s_text, s_mask))
+            text, mask = stack_texts((text, mask), (s_text, s_mask))
             pred = model(
                 torch.cat([xt, xt[rows]]),
                 torch.cat([t, t[rows]]),
@@ -927,15 +926,6 @@ class DiTTask:
 
 # ---------------------------------------------------------------------------------------------
 # The loop
-
-
-def _stack_texts(*texts: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Text states (B_i, L_i, D) and masks (B_i, L_i) stacked along the batch, padded to the longest L."""
-    length = max(tokens.shape[1] for tokens, _ in texts)
-    dtype = texts[0][0].dtype
-    tokens = torch.cat([F.pad(tok.to(dtype), (0, 0, 0, length - tok.shape[1])) for tok, _ in texts])
-    masks = torch.cat([F.pad(m.bool(), (0, length - m.shape[1])) for _, m in texts])
-    return tokens, masks
 
 
 def step_generators(seed: int, index: int, rank: int) -> tuple[torch.Generator, np.random.Generator]:

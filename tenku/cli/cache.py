@@ -47,8 +47,6 @@ def run(args) -> int:
             objects = ()
         if len(objects) != 2 or not 1 <= objects[0] <= objects[1]:
             raise ValueError(f"--objects must be MIN:MAX with 1 <= MIN <= MAX, got {args.objects!r}")
-    if args.detailed_captions is not None and not 0 <= args.detailed_captions <= 1:
-        raise ValueError(f"--detailed-captions must be in [0, 1], got {args.detailed_captions}")
     clips, shards, skipped = write_latent_cache(
         args.data,
         args.vae,
