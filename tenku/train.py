@@ -13,9 +13,10 @@
   tokens (Ulysses attention + `dist.SequenceParallel`); DDP/FSDP reduce gradients over all ranks,
   so the losses and updates equal one process with the same global batch (batch x world / N).
 - DiT step: latents from the frozen VAE (or a `cache:DIR` of latents), text states from the frozen
-  encoder (caption dropout gives the empty prompt), logit-normal t with the resolution shift of the
-  clip's token count, one t per sample spread over its latent frames, conditioning frames (random
-  masks from `data.sample_cond_mask`) held clean at t = 0 and left out of the loss.
+  encoder (caption dropout gives the empty prompt), logit-normal t (its mean the preset's or
+  `--logit-mean`'s, kept in the run's model config) with the resolution shift of the clip's token
+  count, one t per sample spread over its latent frames, conditioning frames (random masks from
+  `data.sample_cond_mask`) held clean at t = 0 and left out of the loss.
 - Randomness of step s is a pure function of (seed, s): the data of batch index s*accum + micro,
   and a per-(index, data-parallel rank) torch generator for timesteps and noise. Checkpoints also
   store the global RNG states (torch, numpy, python), so a run killed at any point (SIGKILL included) and
@@ -91,6 +92,7 @@ class TrainConfig:
     diff_weight: float = 0.0  # DiT: weight of the frame-to-frame change loss (frame_diff_loss)
     swap_weight: float = 0.0  # DiT: weight of the hinge on left/right-swapped captions (side_swap_loss)
     swap_margin: float = 0.05  # DiT: how much worse the swapped caption's error must be (side_swap_loss)
+    logit_mean: float | None = None  # DiT: mean of the logit-normal timestep density; None: the preset's
     init: str | None = None  # start from this run's EMA weights (or an exported checkpoint's VAE or DiT)
     freeze_encoder: bool = (
         False  # VAE: train the decoder only; latents (and a DiT trained on them) stay valid
@@ -135,7 +137,7 @@ class TrainConfig:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("motion_weight", "diff_weight", "swap_weight"):
+        for name in ("motion_weight", "diff_weight", "swap_weight", "logit_mean"):
             if getattr(self, name) and self.model != "dit":
                 raise ValueError(f"{name} applies to DiT runs only")
         if not 0 <= self.ema_decay < 1:
@@ -997,6 +999,8 @@ def _check_sequence_parallel(cfg: TrainConfig, info: tdist.DistInfo) -> None:
 def build(cfg: TrainConfig, info: tdist.DistInfo):
     """(task, wrapped model, optimizer, EMA) for a config, with parallelism applied from outside."""
     mcfg = PRESETS[cfg.preset]
+    if cfg.logit_mean is not None:  # recorded in the run's model config, so an export keeps it
+        mcfg = dataclasses.replace(mcfg, flow=dataclasses.replace(mcfg.flow, logit_mean=cfg.logit_mean))
     torch.manual_seed(cfg.seed)
     attention = sequence = None
     if cfg.sp > 1:

@@ -339,6 +339,8 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path, capsys):
                 "1",
                 "--swap-margin",
                 "0.1",
+                "--logit-mean",
+                "1.5",
             ]
         )
         == 0
@@ -346,6 +348,8 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path, capsys):
     train_cfg = json.loads((moving / "config.json").read_text())["train"]
     assert (train_cfg["motion_weight"], train_cfg["diff_weight"]) == (4.0, 1.0)
     assert (train_cfg["swap_weight"], train_cfg["swap_margin"]) == (1.0, 0.1)
+    model_cfg = json.loads((moving / "config.json").read_text())["model"]  # what an export ships
+    assert (train_cfg["logit_mean"], model_cfg["flow"]["logit_mean"]) == (1.5, 1.5)
     logged = [json.loads(line) for line in (moving / "metrics.jsonl").read_text().splitlines()]
     assert all(line["loss_diff"] >= 0 and line["loss_flow"] > 0 for line in logged)
     assert all(line["loss_swap"] >= 0 for line in logged if "loss_swap" in line)
@@ -381,6 +385,8 @@ def test_swap_hinge_adds_the_mirrored_captions_shortfall():
         tt.TrainConfig(model="vae", swap_weight=1.0)
     with pytest.raises(ValueError, match="swap_margin must be >= 0"):
         tt.TrainConfig(model="dit", data="cache:x", swap_margin=-0.1)
+    with pytest.raises(ValueError, match="logit_mean applies to DiT runs only"):
+        tt.TrainConfig(model="vae", logit_mean=1.0)
 
 
 def test_precision_auto_resolves_by_hardware(monkeypatch):

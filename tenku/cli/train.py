@@ -97,6 +97,13 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="DiT: how much worse (a fraction) the swapped caption's error must be; default 0.05",
     )
+    p.add_argument(
+        "--logit-mean",
+        type=float,
+        default=None,
+        help="DiT: mean of the logit-normal training timestep density (default: the preset's, 0); "
+        "above 0 trains more at high noise, where a clip's layout is decided",
+    )
     p.add_argument("--dist", choices=("none", "ddp", "fsdp"), default=None, help="under torchrun")
     p.add_argument("--sp", type=int, default=None, help="sequence-parallel size (Ulysses)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -162,6 +169,7 @@ def config_from_args(args) -> object:
         "diff_weight": args.diff_weight,
         "swap_weight": args.swap_weight,
         "swap_margin": args.swap_margin,
+        "logit_mean": args.logit_mean,
         "dist": args.dist,
         "sp": args.sp,
     }
