@@ -123,7 +123,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--logit-mean", type=float, nargs="+", default=[0.0, 1.0])
-    ap.add_argument("--batch", type=int, default=18, help="clips per step (a multiple of 6 mixes the pairs evenly)")
+    ap.add_argument(
+        "--batch", type=int, default=18, help="clips per step (a multiple of 6 mixes the pairs evenly)"
+    )
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     task = Task(args.seed)
