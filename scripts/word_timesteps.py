@@ -42,9 +42,9 @@ class Task:
 
         gen = torch.Generator().manual_seed(seed + 1)
         self.colours = torch.randn(2, C, generator=gen)  # (2, C): red, blue
-        embs = {k: TextEncoder(TextConfig()).encode(list(v)) for k, v in PAIRS.items()}
-        self.length = max(e.tokens.shape[1] for e in embs.values())
-        pad = self.length
+        encoder = TextEncoder(TextConfig())
+        embs = {k: encoder.encode(list(v)) for k, v in PAIRS.items()}
+        pad = max(e.tokens.shape[1] for e in embs.values())
         self.states = {
             (k, b): (F.pad(e.tokens[b], (0, 0, 0, pad - e.tokens.shape[1])), F.pad(e.mask[b], (0, pad - e.mask.shape[1])))
             for k, e in embs.items()

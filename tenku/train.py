@@ -137,9 +137,11 @@ class TrainConfig:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("motion_weight", "diff_weight", "swap_weight", "logit_mean"):
+        for name in ("motion_weight", "diff_weight", "swap_weight"):
             if getattr(self, name) and self.model != "dit":
                 raise ValueError(f"{name} applies to DiT runs only")
+        if self.logit_mean is not None and self.model != "dit":
+            raise ValueError("logit_mean applies to DiT runs only")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         for name in ("edge_weight", "adv_weight"):

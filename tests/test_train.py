@@ -345,10 +345,10 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path, capsys):
         )
         == 0
     )
-    train_cfg = json.loads((moving / "config.json").read_text())["train"]
+    run_cfg = json.loads((moving / "config.json").read_text())
+    train_cfg, model_cfg = run_cfg["train"], run_cfg["model"]  # the model config is what an export ships
     assert (train_cfg["motion_weight"], train_cfg["diff_weight"]) == (4.0, 1.0)
     assert (train_cfg["swap_weight"], train_cfg["swap_margin"]) == (1.0, 0.1)
-    model_cfg = json.loads((moving / "config.json").read_text())["model"]  # what an export ships
     assert (train_cfg["logit_mean"], model_cfg["flow"]["logit_mean"]) == (1.5, 1.5)
     logged = [json.loads(line) for line in (moving / "metrics.jsonl").read_text().splitlines()]
     assert all(line["loss_diff"] >= 0 and line["loss_flow"] > 0 for line in logged)
