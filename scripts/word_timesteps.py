@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 PAIRS = {
     "side": ("a red ball on the left", "a red ball on the right"),
@@ -42,14 +41,13 @@ class Task:
 
         gen = torch.Generator().manual_seed(seed + 1)
         self.colours = torch.randn(2, C, generator=gen)  # (2, C): red, blue
+        from tenku.data import stack_texts
+
         encoder = TextEncoder(TextConfig())
-        embs = {k: encoder.encode(list(v)) for k, v in PAIRS.items()}
-        pad = max(e.tokens.shape[1] for e in embs.values())
-        self.states = {
-            (k, b): (F.pad(e.tokens[b], (0, 0, 0, pad - e.tokens.shape[1])), F.pad(e.mask[b], (0, pad - e.mask.shape[1])))
-            for k, e in embs.items()
-            for b in (0, 1)
-        }  # fmt: skip
+        embs = [encoder.encode(list(v)) for v in PAIRS.values()]
+        tokens, masks = stack_texts(*((e.tokens, e.mask) for e in embs))  # (6, L, 384), (6, L)
+        keys = [(k, b) for k in PAIRS for b in (0, 1)]
+        self.states = {key: (tokens[i], masks[i]) for i, key in enumerate(keys)}
         self.yy, self.xx = torch.meshgrid(torch.arange(H).float(), torch.arange(W).float(), indexing="ij")
 
     def latent(self, kind: str, b: int, gen: torch.Generator) -> torch.Tensor:
@@ -71,11 +69,11 @@ class Task:
 
 def errors(model, x0, text, mask, t, gen) -> torch.Tensor:
     """Per-clip flow loss (n,) at timesteps t (n,)."""
-    from tenku.flow import interpolate, velocity_target
+    from tenku.flow import flow_loss, interpolate, velocity_target
 
     eps = torch.randn(x0.shape, generator=gen)
     v = model(interpolate(x0, eps, t), t[:, None].expand(-1, T), text, mask)
-    return ((v - velocity_target(x0, eps)) ** 2).mean((1, 2, 3, 4))
+    return flow_loss(v, velocity_target(x0, eps))[1]
 
 
 def gaps(model, task: Task, n: int = 60) -> dict[str, float]:
