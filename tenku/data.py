@@ -94,9 +94,27 @@ class Batch:
     text_mask: torch.Tensor | None = None  # (B, L) bool, cached
     meta: dict = field(default_factory=dict)  # source-specific notes (e.g. bucket)
     foreground: torch.Tensor | None = None  # (B, 1, T, H, W) bool object pixels (world data only)
+    objects: torch.Tensor | None = None  # (B, 1, T', H', W') share of each latent cell that is object
 
     def __len__(self) -> int:
         return len(self.captions)
+
+
+def latent_cover(objects: torch.Tensor, spatial: int, temporal: int) -> torch.Tensor:
+    """Object pixels (B, 1, T, H, W) bool -> the share of each latent cell's pixels that show an
+    object (B, 1, T', H', W') float, grouped as the causal VAE groups frames: the first frame alone,
+    then `temporal` frames per latent frame, `spatial` x `spatial` pixels per cell."""
+    _, _, t, h, w = objects.shape
+    if (t - 1) % temporal or h % spatial or w % spatial:
+        raise ValueError(
+            f"object masks of {t}x{h}x{w} (TxHxW) do not fit latent cells of {spatial} px and "
+            f"1 + {temporal}k frames"
+        )
+    x = objects.float()
+    first = F.avg_pool3d(x[:, :, :1], (1, spatial, spatial))
+    if t == 1:
+        return first
+    return torch.cat([first, F.avg_pool3d(x[:, :, 1:], (temporal, spatial, spatial))], dim=2)
 
 
 def batch_rng(seed: int, *keys: int) -> np.random.Generator:
@@ -410,8 +428,8 @@ class LatentCacheDataset:
     """Reads `tenku cache` output: index.json + shard-*.safetensors (+ empty.safetensors).
 
     Each shard holds one latent shape: "latents" (N, C, T, H, W), "text_tokens" (N, L, D),
-    "text_mask" (N, L); captions are in index.json. Caption dropout swaps in the cached empty
-    prompt's states.
+    "text_mask" (N, L) and, in caches of world data, "objects" (N, 1, T, H, W: `latent_cover`);
+    captions are in index.json. Caption dropout swaps in the cached empty prompt's states.
     """
 
     def __init__(self, root: str | Path, cfg: DataConfig, *, seed: int = 0):
@@ -438,10 +456,11 @@ class LatentCacheDataset:
     def get_batch(self, index: int, batch_size: int, *, rank: int = 0, world_size: int = 1) -> Batch:
         s = _choose_bucket(self.shards, self.counts, batch_rng(self.seed, index))
         shard, names = self.shards[s], self.captions[s]
-        latents, tokens, masks, captions = [], [], [], []
+        latents, tokens, masks, captions, rows = [], [], [], [], []
         for pos in range(rank * batch_size, (rank + 1) * batch_size):
             rng = batch_rng(self.seed, index, pos)
             i = int(rng.integers(len(names)))
+            rows.append(i)
             latents.append(shard["latents"][i])
             if rng.random() < self.cfg.caption_dropout:
                 tokens.append(self.empty_tokens)
@@ -462,6 +481,7 @@ class LatentCacheDataset:
             text_tokens=text_tokens,  # (B, L, D)
             text_mask=text_mask,  # (B, L)
             meta={"shard": s},
+            objects=shard["objects"][rows].float() if "objects" in shard else None,  # (B, 1, T, H, W)
         )
 
 
@@ -493,22 +513,26 @@ def open_dataset(spec: str, cfg: DataConfig, *, seed: int = 0):
 
 
 def _write_cache_shard(out: Path, n: int, items: list, index: list) -> None:
-    """One shard file of (latent, text tokens, text mask, caption) items; appends its index entry."""
+    """One shard file of (latent, text tokens, text mask, caption, object cover or None) items;
+    appends its index entry."""
     from safetensors.torch import save_file
 
     from tenku.io import atomic_path
 
-    length = max(int(m.sum()) for _, _, m, _ in items)
-    latents = torch.stack([z for z, _, _, _ in items])  # (N, C, T, H, W)
+    length = max(int(m.sum()) for _, _, m, _, _ in items)
+    latents = torch.stack([z for z, *_ in items])  # (N, C, T, H, W)
     tokens = torch.zeros(len(items), length, items[0][1].shape[-1])  # (N, L, D)
     mask = torch.zeros(len(items), length, dtype=torch.bool)  # (N, L)
-    for i, (_, t, m, _) in enumerate(items):
+    for i, (_, t, m, _, _) in enumerate(items):
         k = int(m.sum())
         tokens[i, :k], mask[i, :k] = t[:k], True
+    tensors = {"latents": latents.contiguous(), "text_tokens": tokens, "text_mask": mask}
+    if items[0][4] is not None:
+        tensors["objects"] = torch.stack([o for *_, o in items]).half()  # (N, 1, T, H, W)
     name = f"shard-{n:05d}.safetensors"
     with atomic_path(out / name) as p:
-        save_file({"latents": latents.contiguous(), "text_tokens": tokens, "text_mask": mask}, p)
-    index.append({"file": name, "shape": list(latents.shape[1:]), "captions": [c for *_, c in items]})
+        save_file(tensors, p)
+    index.append({"file": name, "shape": list(latents.shape[1:]), "captions": [c for *_, c, _ in items]})
 
 
 def write_latent_cache(
@@ -552,8 +576,12 @@ def write_latent_cache(
             b = dataset.get_batch(i, batch)
             z = vae.encode(b.video)  # (B, C, T', H', W')
             emb = text.encode(list(b.captions), truncate=True)  # a rare 4-object caption runs long
+            cover = [None] * len(z)  # world data: the share of each latent cell that is object
+            if b.foreground is not None:
+                vc = mcfg.vae
+                cover = latent_cover(b.foreground, vc.spatial_compression, vc.temporal_compression)
             group = pending.setdefault(tuple(z.shape[1:]), [])
-            group.extend(zip(z, emb.tokens, emb.mask, b.captions, strict=True))
+            group.extend(zip(z, emb.tokens, emb.mask, b.captions, cover, strict=True))
             if len(group) >= shard_size:
                 _write_cache_shard(out, len(index), group[:shard_size], index)
                 del group[:shard_size]

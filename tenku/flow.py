@@ -95,6 +95,18 @@ def motion_weights(x0: torch.Tensor, strength: float) -> torch.Tensor:
     return weights
 
 
+def object_weights(cover: torch.Tensor, strength: float) -> torch.Tensor:
+    """Per-position loss weights (B, 1, T, H, W), mean 1 per clip, larger on latent cells that show
+    an object: 1 + strength where `cover` (the share of a cell's pixels that are object, as
+    `tenku.data.latent_cover` gives) is above 0, else 1, divided by the clip's mean. World objects
+    span a cell or two of a grid that is mostly background; this spends more of the loss on them.
+    """
+    if strength < 0:
+        raise ValueError(f"object weight strength must be >= 0, got {strength}")
+    weights = 1 + strength * (cover > 0).float()
+    return weights / weights.flatten(1).mean(1).view(-1, *([1] * (weights.dim() - 1)))
+
+
 def flow_loss(
     pred: torch.Tensor,
     target: torch.Tensor,

@@ -85,7 +85,7 @@ class TrainConfig:
     )
     checkpointing: bool = False  # activation checkpointing of the transformer blocks
     kl_weight: float = 1e-6  # VAE: weight of the KL term
-    object_weight: float = 0.0  # VAE on world data: object pixels weigh 1 + this in reconstruction
+    object_weight: float = 0.0  # world data: object pixels (VAE) or cells (DiT, object_weights) weigh more
     edge_weight: float = 0.0  # VAE: weight of the error on spatial pixel differences (vae.edge_loss)
     adv_weight: float = 0.0  # VAE: patch-discriminator loss, x the reconstruction's gradient scale; 0 off
     motion_weight: float = 0.0  # DiT: what changes between latent frames weighs more (motion_weights)
@@ -799,6 +799,21 @@ class DiTTask:
         emb = self.text.encode(list(batch.captions), truncate=True)
         return x0, emb.tokens, emb.mask
 
+    def cover(self, batch) -> torch.Tensor:
+        """The share of each latent cell's pixels that show an object (B, 1, T', H', W'): cached,
+        or pooled from a world batch's object pixels."""
+        from tenku.data import latent_cover
+
+        if batch.objects is not None:
+            return batch.objects
+        if batch.foreground is not None:
+            vc = self.mcfg.vae
+            return latent_cover(batch.foreground, vc.spatial_compression, vc.temporal_compression)
+        raise ValueError(
+            "--object-weight on a DiT needs object masks: --data world, or a cache written from world "
+            'data by a `tenku cache` that stores them (its shards hold "objects")'
+        )
+
     def loss(self, model, batch, gen: torch.Generator, rng: np.random.Generator):
         from tenku.data import sample_cond_mask
         from tenku.flow import (
@@ -806,6 +821,7 @@ class DiTTask:
             frame_diff_loss,
             interpolate,
             motion_weights,
+            object_weights,
             resolution_shift,
             sample_timesteps,
             shift_timesteps,
@@ -839,6 +855,9 @@ class DiTTask:
         else:
             pred = model(xt, t, text, mask, fps=fps)
         weights = motion_weights(x0, self.cfg.motion_weight) if self.cfg.motion_weight else None
+        if self.cfg.object_weight:
+            objects = object_weights(self.cover(batch).to(self.device), self.cfg.object_weight)
+            weights = objects if weights is None else weights * objects
         target = velocity_target(x0, eps)
         loss, per_sample = flow_loss(pred, target, weight_mask=~cond, weights=weights)
         t_mean = t.max(dim=1).values.detach()  # (B,) the noise level of the generated frames

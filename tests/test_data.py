@@ -144,11 +144,26 @@ def test_latent_cache_roundtrip(tmp_path):
     ds = data.open_dataset(f"cache:{tmp_path}", data.DataConfig(caption_dropout=0.0))
     batch = ds.get_batch(0, 5)
     assert batch.latents.shape == (5, 4, 2, 4, 4) and batch.video is None
+    assert batch.objects is None  # a cache without object cover (not from world data)
     for i, c in enumerate(batch.captions):
         k = "abc".index(c)
         assert torch.equal(batch.latents[i], lat[k])
         n = int(mask[k].sum())
         assert torch.equal(batch.text_tokens[i, :n], tok[k, :n]) and batch.text_mask[i].sum() == n
+
+
+def test_latent_cover_groups_frames_as_the_causal_vae():
+    objects = torch.zeros(1, 1, 9, 16, 16, dtype=torch.bool)  # latent frames: {0}, {1..4}, {5..8}
+    objects[0, 0, 0, :8, :8] = True  # all of cell (0, 0) in frame 0
+    objects[0, 0, 2, 8:10, 8:12] = True  # 8 of 64 pixels of cell (1, 1) in one of four frames
+    cover = data.latent_cover(objects, 8, 4)
+    assert cover.shape == (1, 1, 3, 2, 2)
+    assert cover[0, 0, 0, 0, 0] == 1.0 and cover[0, 0, 1, 0, 0] == 0.0
+    assert cover[0, 0, 1, 1, 1] == pytest.approx(8 / 64 / 4)
+    assert cover.sum() == pytest.approx(1 + 8 / 256)
+    assert data.latent_cover(objects[:, :, :1], 8, 4).shape == (1, 1, 1, 2, 2)  # an image
+    with pytest.raises(ValueError, match="do not fit latent cells"):
+        data.latent_cover(objects[:, :, :8], 8, 4)
 
 
 def test_world_dataset_renders_buckets():

@@ -11,6 +11,7 @@ from tenku.flow import (
     frame_diff_loss,
     interpolate,
     motion_weights,
+    object_weights,
     resolution_shift,
     sample_timesteps,
     shift_timesteps,
@@ -81,6 +82,21 @@ def test_flow_loss_mask_excludes_frames():
     torch.testing.assert_close(per_m[0], expected0)
     with pytest.raises(ValueError, match="weight_mask must have shape"):
         flow_loss(pred, target, weight_mask=mask[:, :2])
+
+
+def test_object_weights_favour_cells_an_object_touches():
+    cover = torch.zeros(2, 1, 2, 4, 4)
+    cover[0, 0, :, 1, 1] = 0.05  # a sliver of an object is enough
+    cover[0, 0, 1, 2, 3] = 1.0
+    w = object_weights(cover, 9.0)
+    assert w.shape == cover.shape
+    assert w.flatten(1).mean(1).tolist() == pytest.approx([1.0, 1.0])  # each clip's mean is 1
+    assert w[0, 0, 0, 1, 1] == pytest.approx(10 * w[0, 0, 0, 0, 0])  # touched cells weigh 1 + 9
+    assert w[0, 0, 1, 2, 3] == w[0, 0, 0, 1, 1]
+    torch.testing.assert_close(w[1], torch.ones(1, 2, 4, 4))  # no object: 1 everywhere
+    torch.testing.assert_close(object_weights(cover, 0.0), torch.ones_like(cover))
+    with pytest.raises(ValueError, match="strength must be >= 0"):
+        object_weights(cover, -1.0)
 
 
 def test_motion_weights_favour_what_moves():

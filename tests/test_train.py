@@ -307,6 +307,13 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path, capsys):
         seed=4,
     ).get_batch(0, 2)
     assert json.loads((one / "index.json").read_text())["shards"][0]["captions"] == list(expect.captions)
+    from safetensors.torch import load_file
+
+    from tenku.data import latent_cover
+
+    stored = load_file(one / "shard-00000.safetensors")["objects"]  # world caches keep the object cover
+    torch.testing.assert_close(stored.float(), latent_cover(expect.foreground, 4, 4).half().float())
+    assert "objects" not in load_file(cache / "shard-00000.safetensors")  # a folder has no masks
     capsys.readouterr()
     assert main([*world, "--objects", "3:1"]) == 2
     assert "--objects must be MIN:MAX" in capsys.readouterr().err
@@ -354,6 +361,16 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path, capsys):
     assert all(line["loss_diff"] >= 0 and line["loss_flow"] > 0 for line in logged)
     assert all(line["loss_swap"] >= 0 for line in logged if "loss_swap" in line)
     assert all(math.isfinite(x) for x in _losses(moving))
+    weighted = tmp_path / "dit-objects"  # the object-weighted loss reads the world cache's cover
+    objects_args = [*args[:4], "--data", f"cache:{one}", "--out", str(weighted), *args[8:]]
+    quiet = ["--batch", "2", "--sample-every", "0", "--no-progress", "--threads", "1"]
+    assert main([*objects_args, *quiet, "--object-weight", "4"]) == 0
+    assert json.loads((weighted / "config.json").read_text())["train"]["object_weight"] == 4.0
+    assert all(math.isfinite(x) for x in _losses(weighted))
+    capsys.readouterr()
+    args[args.index(str(moving))] = str(tmp_path / "dit-refused")
+    assert main([*args, *quiet, "--object-weight", "4"]) == 2  # the folder's cache holds no cover
+    assert "--object-weight on a DiT needs object masks" in capsys.readouterr().err
 
 
 def test_swap_hinge_adds_the_mirrored_captions_shortfall():

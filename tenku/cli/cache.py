@@ -4,8 +4,10 @@
     tenku train dit --preset tiny --data cache:cache/world --out runs/dit
 
 Output: index.json ({"fps", "empty", "shards": [{"file", "shape", "captions"}]}),
-shard-NNNNN.safetensors ("latents" (N, C, T, H, W), "text_tokens" (N, L, D), "text_mask" (N, L))
-with one latent shape per shard, and empty.safetensors (the empty prompt, for caption dropout).
+shard-NNNNN.safetensors ("latents" (N, C, T, H, W), "text_tokens" (N, L, D), "text_mask" (N, L);
+world data adds "objects" (N, 1, T, H, W), the share of each latent cell's pixels that show an
+object, for `tenku train dit --object-weight`) with one latent shape per shard, and
+empty.safetensors (the empty prompt, for caption dropout).
 Captions are cached as written; caption dropout happens at training time.
 """
 

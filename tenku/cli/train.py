@@ -57,7 +57,8 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         "--object-weight",
         type=float,
         default=None,
-        help="VAE on world data: object pixels weigh 1 + this in the reconstruction loss",
+        help="world data: object pixels weigh 1 + this in the VAE's reconstruction loss; the latent "
+        "cells objects touch weigh 1 + this in the DiT's (normalised to mean 1 per clip)",
     )
     p.add_argument(
         "--edge-weight",
