@@ -43,8 +43,7 @@ def main() -> None:
         videos.append(torch.from_numpy(np.asarray(r.frames)[:17]).permute(3, 0, 1, 2).float() / 127.5 - 1)
         masks.append(torch.from_numpy(r.state.masks.any(axis=1)[:17])[None])  # (1, 17, 64, 64)
         captions.append(world.caption(spec, seed=seed, detailed=bool(seed % 2)))
-    vc = gen.vae.cfg
-    touched = latent_cover(torch.stack(masks), vc.spatial_compression, vc.temporal_compression) > 0
+    touched = latent_cover(torch.stack(masks), gen.vae.cfg) > 0
     with torch.no_grad():
         z = gen.vae.encode(torch.stack(videos))  # (N, C, 5, 8, 8)
         eps = torch.randn(z.shape, generator=torch.Generator().manual_seed(0))

@@ -33,6 +33,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from tenku.config import VAEConfig
+
 COND_MODES = ("none", "first", "last", "both", "prefix", "suffix", "keyframes")
 CAPTION_FILES = ("captions.jsonl", "captions.csv")
 
@@ -100,10 +102,11 @@ class Batch:
         return len(self.captions)
 
 
-def latent_cover(objects: torch.Tensor, spatial: int, temporal: int) -> torch.Tensor:
+def latent_cover(objects: torch.Tensor, vae: VAEConfig) -> torch.Tensor:
     """Object pixels (B, 1, T, H, W) bool -> the share of each latent cell's pixels that show an
     object (B, 1, T', H', W') float, grouped as the causal VAE groups frames: the first frame alone,
-    then `temporal` frames per latent frame, `spatial` x `spatial` pixels per cell."""
+    then `temporal_compression` frames per latent frame, `spatial_compression` pixels a side."""
+    spatial, temporal = vae.spatial_compression, vae.temporal_compression
     _, _, t, h, w = objects.shape
     if (t - 1) % temporal or h % spatial or w % spatial:
         raise ValueError(
@@ -578,8 +581,7 @@ def write_latent_cache(
             emb = text.encode(list(b.captions), truncate=True)  # a rare 4-object caption runs long
             cover = [None] * len(z)  # world data: the share of each latent cell that is object
             if b.foreground is not None:
-                vc = mcfg.vae
-                cover = latent_cover(b.foreground, vc.spatial_compression, vc.temporal_compression)
+                cover = latent_cover(b.foreground, mcfg.vae)
             group = pending.setdefault(tuple(z.shape[1:]), [])
             group.extend(zip(z, emb.tokens, emb.mask, b.captions, cover, strict=True))
             if len(group) >= shard_size:

@@ -807,8 +807,7 @@ class DiTTask:
         if batch.objects is not None:
             return batch.objects
         if batch.foreground is not None:
-            vc = self.mcfg.vae
-            return latent_cover(batch.foreground, vc.spatial_compression, vc.temporal_compression)
+            return latent_cover(batch.foreground, self.mcfg.vae)
         raise ValueError(
             "--object-weight on a DiT needs object masks: --data world, or a cache written from world "
             'data by a `tenku cache` that stores them (its shards hold "objects")'

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from tenku import data
+from tenku.config import VAEConfig
 from tenku.io import write_mp4, write_png
 
 BUCKETS = ((5, 16, 16), (5, 16, 32), (9, 16, 16), (1, 16, 16), (1, 16, 32))
@@ -156,14 +157,15 @@ def test_latent_cover_groups_frames_as_the_causal_vae():
     objects = torch.zeros(1, 1, 9, 16, 16, dtype=torch.bool)  # latent frames: {0}, {1..4}, {5..8}
     objects[0, 0, 0, :8, :8] = True  # all of cell (0, 0) in frame 0
     objects[0, 0, 2, 8:10, 8:12] = True  # 8 of 64 pixels of cell (1, 1) in one of four frames
-    cover = data.latent_cover(objects, 8, 4)
+    vae = VAEConfig(spatial_compression=8, temporal_compression=4)
+    cover = data.latent_cover(objects, vae)
     assert cover.shape == (1, 1, 3, 2, 2)
     assert cover[0, 0, 0, 0, 0] == 1.0 and cover[0, 0, 1, 0, 0] == 0.0
     assert cover[0, 0, 1, 1, 1] == pytest.approx(8 / 64 / 4)
     assert cover.sum() == pytest.approx(1 + 8 / 256)
-    assert data.latent_cover(objects[:, :, :1], 8, 4).shape == (1, 1, 1, 2, 2)  # an image
+    assert data.latent_cover(objects[:, :, :1], vae).shape == (1, 1, 1, 2, 2)  # an image
     with pytest.raises(ValueError, match="do not fit latent cells"):
-        data.latent_cover(objects[:, :, :8], 8, 4)
+        data.latent_cover(objects[:, :, :8], vae)
 
 
 def test_world_dataset_renders_buckets():

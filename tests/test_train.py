@@ -312,7 +312,9 @@ def test_cache_then_train_dit_from_cache(folder, tmp_path, capsys):
     from tenku.data import latent_cover
 
     stored = load_file(one / "shard-00000.safetensors")["objects"]  # world caches keep the object cover
-    torch.testing.assert_close(stored.float(), latent_cover(expect.foreground, 4, 4).half().float())
+    torch.testing.assert_close(
+        stored.float(), latent_cover(expect.foreground, tt.PRESETS["test"].vae).half().float()
+    )
     assert "objects" not in load_file(cache / "shard-00000.safetensors")  # a folder has no masks
     capsys.readouterr()
     assert main([*world, "--objects", "3:1"]) == 2
