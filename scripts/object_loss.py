@@ -23,7 +23,7 @@ def main() -> None:
     import torch
 
     from tenku import world
-    from tenku.data import latent_cover
+    from tenku.data import frames_to_tensor, latent_cover
     from tenku.flow import interpolate, velocity_target
     from tenku.pipeline import Generator
 
@@ -40,7 +40,7 @@ def main() -> None:
     for seed in range(SEED_BASE + 1, SEED_BASE + 1 + args.clips):
         spec = world.sample_spec(seed, split="train", min_objects=1, max_objects=4, seconds=2.125)
         r = world.render(spec, width=64, height=64, fps=8, seconds=2.125, seed=seed)
-        videos.append(torch.from_numpy(np.asarray(r.frames)[:17]).permute(3, 0, 1, 2).float() / 127.5 - 1)
+        videos.append(frames_to_tensor(np.asarray(r.frames)[:17]))  # (3, 17, 64, 64)
         masks.append(torch.from_numpy(r.state.masks.any(axis=1)[:17])[None])  # (1, 17, 64, 64)
         captions.append(world.caption(spec, seed=seed, detailed=bool(seed % 2)))
     touched = latent_cover(torch.stack(masks), gen.vae.cfg) > 0
