@@ -193,10 +193,9 @@ class Blur:
         self.name = f"blur:{sigma:g}"
 
     def __call__(self, frames: np.ndarray, fps: float) -> np.ndarray:
-        from scipy.ndimage import gaussian_filter
+        from tenku.bench.classify import blurred
 
-        out = gaussian_filter(frames.astype(np.float32), (0, self.sigma, self.sigma, 0), mode="nearest")
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        return blurred(frames, self.sigma)
 
 
 class VAERoundTrip:
